@@ -25,6 +25,8 @@ export interface ResourceDef {
   /** Another group/version that serves the same objects (e.g. autoscaling/v1 and v2, events.k8s.io). Storage is shared. */
   storageKey?: string;
   strategy: ResourceStrategy;
+  /** Present when this version is not the storage version of `storageKey`. */
+  conversion?: VersionConversion;
 }
 
 /** Where the /scale subresource reads and writes (as a CRD's scale subresource describes it). */
@@ -36,3 +38,12 @@ export interface ScaleSubresource {
 
 export const apiVersionOf = (r: { group: string; version: string }): string => (r.group ? `${r.group}/${r.version}` : r.version);
 export const groupResource = (r: ResourceDef): { group: string; resource: string } => ({ group: r.group, resource: r.plural });
+
+/**
+ * Conversion between a served version and the storage version, for kinds served in several
+ * versions over one storage (autoscaling/v1 ↔ v2 HPAs, events.k8s.io/v1 ↔ core/v1 Events).
+ */
+export interface VersionConversion {
+  toStorage(obj: Record<string, unknown>): Record<string, unknown>;
+  fromStorage(obj: Record<string, unknown>): Record<string, unknown>;
+}
