@@ -2,9 +2,12 @@
  * The untyped shape every stored API object has. Typed views come from `kubernetes-types`;
  * the generic machinery works on this shape so that CRDs fit in later.
  */
-import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import type { ObjectMeta as K8sObjectMeta } from 'kubernetes-types/meta/v1.js';
 
-export type { ObjectMeta };
+/** Strips `readonly` (kubernetes-types marks server-set fields so; the server sets them). */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export type ObjectMeta = Mutable<K8sObjectMeta>;
 
 export interface ApiObject {
   apiVersion?: string;

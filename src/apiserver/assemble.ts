@@ -1,0 +1,88 @@
+/**
+ * Builds an ApiServer from its parts: the built-in resources, the schema (validation, pruning,
+ * patching and OpenAPI all read the same one), printers, selectors, patches, field management and
+ * admission. The CLI and tests call this; nothing here starts anything.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { builtinResources } from '../api/builtin-resources.js';
+import { apiVersionOf, type ResourceDef } from '../api/resource.js';
+import { loadSchema } from '../api/schema/load-schema.js';
+const conversions: Record<string, never> = {}; // TEMP
+import type { Store } from '../storage/store.js';
+import type { Logger } from '../util/logger.js';
+import { AdmissionChain, NamespaceLifecycle } from './admission/namespace-lifecycle.js';
+import type { Authenticator } from './auth/authn.js';
+import type { TlsMaterial } from './auth/tls.js';
+import { ManagedFieldsManager } from './machinery/field-manager.js';
+import { SchemaPatcher } from './machinery/patcher.js';
+import { StructuralSchemaChecker } from './machinery/schema-checker.js';
+import { apiSelectors } from './machinery/selectors.js';
+import { PrinterTableRenderer } from './machinery/table-renderer.js';
+import { openapiDocuments } from './openapi/openapi-documents.js';
+import type { RegistryServices } from './registry/services.js';
+import { ApiServer, type VersionInfo } from './server.js';
+
+export interface AssembleOptions {
+  store: Store;
+  bindAddress: string;
+  port: number;
+  tls: TlsMaterial;
+  authenticator: Authenticator;
+  logger: Logger;
+  version: VersionInfo;
+  clock?: { now(): Date };
+}
+
+/** generateName's alphabet (no vowels, no confusable characters), as upstream's SimpleNameGenerator. */
+const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+export function randomNameSuffix(): string {
+  const bytes = randomBytes(5);
+  return [...bytes].map((b) => suffixAlphabet[b % suffixAlphabet.length]).join('');
+}
+
+/** The built-in resources with the version conversions wired in. */
+export function servedResources(): ResourceDef[] {
+  return builtinResources().map((def) => {
+    const conv = conversions[`${apiVersionOf(def)}/${def.kind}`];
+    return conv ? { ...def, conversion: conv } : def;
+  });
+}
+
+export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> {
+  const resolver = await loadSchema();
+  const resources = servedResources();
+  let server: ApiServer | undefined;
+  const namespaces = () => server!.registry.lookup('', 'v1', 'namespaces')!.store;
+  const services: RegistryServices = {
+    store: o.store,
+    clock: o.clock ?? { now: () => new Date() },
+    newUid: () => randomUUID(),
+    nameSuffix: randomNameSuffix,
+    admission: new AdmissionChain([
+      new NamespaceLifecycle(async (name) => {
+        try {
+          return await namespaces().get(undefined, name);
+        } catch {
+          return undefined;
+        }
+      }),
+    ]),
+    fieldManager: new ManagedFieldsManager(resolver),
+    patcher: new SchemaPatcher(resolver),
+    selectors: apiSelectors,
+  };
+  server = new ApiServer({
+    bindAddress: o.bindAddress,
+    port: o.port,
+    tls: o.tls,
+    authenticator: o.authenticator,
+    services,
+    resources,
+    schema: new StructuralSchemaChecker(resolver),
+    tables: new PrinterTableRenderer(),
+    openapi: (rs) => openapiDocuments(rs, resolver),
+    version: o.version,
+    logger: o.logger,
+  });
+  return server;
+}

@@ -1,0 +1,31 @@
+/** The `capstan` command: subcommands compose the components (k3s-style single binary). */
+import { serverCommand } from './server-command.js';
+import { capstanVersion } from './version.js';
+
+const usage = `capstan — a Kubernetes-compatible orchestrator in one program
+
+Usage:
+  capstan server [flags]     start a cluster: API server on an embedded store (see capstan server --help)
+  capstan version            print the version
+`;
+
+export async function main(argv: string[]): Promise<number | void> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'server':
+      return serverCommand(rest);
+    case 'version':
+    case '--version':
+      process.stdout.write(`capstan ${capstanVersion.gitVersion}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(usage);
+      return cmd === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`capstan: unknown command ${JSON.stringify(cmd)}\n\n${usage}`);
+      return 1;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * `capstan server`: data dir, TLS, token and kubeconfig, the store, and the API server, started in
+ * order and stopped in reverse on SIGTERM/SIGINT.
+ */
+import { mkdir } from 'node:fs/promises';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { adminUser, ensureToken, TokenAuthenticator } from '../apiserver/auth/authn.js';
+import { writeKubeconfig } from '../apiserver/auth/kubeconfig.js';
+import { ensureTls } from '../apiserver/auth/tls.js';
+import { assembleApiServer } from '../apiserver/assemble.js';
+import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { openStore } from '../storage/open-store.js';
+import { createLogger, parseLogLevel } from '../util/logger.js';
+import { capstanVersion } from './version.js';
+
+const help = `Usage: capstan server [flags]
+
+Flags:
+  --data-dir PATH              state directory (default /var/lib/capstan as root, else ~/.capstan)
+  --bind-address IP            address the API server listens on (default 127.0.0.1)
+  --port N                     HTTPS port of the API server (default 6443; 0 picks a free port)
+  --write-kubeconfig PATH      also write the admin kubeconfig here
+  --datastore-endpoint URL     sqlite://PATH (default: <data-dir>/state.db), memory://, or etcd://host:2379[,host:2379]
+  --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
+  -h, --help                   show this help
+`;
+
+export function defaultDataDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/capstan' : join(homedir(), '.capstan');
+}
+
+export async function serverCommand(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        'data-dir': { type: 'string' },
+        'bind-address': { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '6443' },
+        'write-kubeconfig': { type: 'string' },
+        'datastore-endpoint': { type: 'string' },
+        'log-level': { type: 'string' },
+        v: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    process.stderr.write(`capstan server: ${(e as Error).message}\n\n${help}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const port = Number(args.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`capstan server: invalid --port ${JSON.stringify(args.port)}\n`);
+    return 2;
+  }
+  const logger = createLogger(parseLogLevel(args['log-level'] ?? args.v));
+  const dataDir = resolve(args['data-dir'] ?? defaultDataDir());
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+
+  const bind = args['bind-address']!;
+  const sans = [...new Set(['127.0.0.1', '::1', 'localhost', hostname(), bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'])];
+  const tls = await ensureTls(join(dataDir, 'tls'), sans);
+  const token = await ensureToken(join(dataDir, 'tls', 'admin.token'));
+  const authenticator = new TokenAuthenticator();
+  authenticator.addToken(token, adminUser);
+
+  const store = await openStore(args['datastore-endpoint'], dataDir);
+  const api = await assembleApiServer({ store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion });
+  await api.start();
+  await bootstrapCluster(api.registry);
+  api.setReady();
+
+  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  const spec = { server: api.url, caCertPem: tls.caCertPem, token };
+  await writeKubeconfig(kubeconfig, spec);
+  if (args['write-kubeconfig']) await writeKubeconfig(resolve(args['write-kubeconfig']), spec);
+  process.stdout.write(`Wrote kubeconfig to ${kubeconfig}${args['write-kubeconfig'] ? ` and ${resolve(args['write-kubeconfig'])}` : ''}\n`);
+  process.stdout.write(`Capstan API server is ready at ${api.url}\n`);
+
+  await new Promise<void>((done) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      logger.info('shutting down', { signal: sig });
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      done();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await api.stop();
+  await store.close();
+  return 0;
+}

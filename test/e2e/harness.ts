@@ -1,0 +1,105 @@
+/**
+ * End-to-end harness: starts a real `capstan server` on a free port with a temporary data dir and
+ * drives it with the real kubectl. Every process it starts is stopped by `stop()`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const capstanBin = join(repoRoot, 'bin', 'capstan.js');
+
+export interface ServerHandle {
+  url: string;
+  dataDir: string;
+  kubeconfig: string;
+  proc: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  datastore?: string;
+  extraArgs?: string[];
+  keepDataDir?: boolean;
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
+  const args = [capstanBin, 'server', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn'];
+  if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
+  args.push(...(opts.extraArgs ?? []));
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`server did not become ready:\n${out}`)), 30_000);
+    const check = () => {
+      const m = /ready at (https:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout!.off('data', check);
+        res(m[1]);
+      }
+    };
+    proc.stdout!.on('data', check);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return {
+    url,
+    dataDir,
+    kubeconfig: join(dataDir, 'kubeconfig.yaml'),
+    proc,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      if (!opts.keepDataDir && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** The kubectl binaries: the default dispatcher, and specific versions when installed beside it. */
+export function kubectlPath(version?: string): string | undefined {
+  const which = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+  if (!which) return undefined;
+  if (!version) return which;
+  const dir = dirname(realpathSync(which));
+  const p = join(dir, `kubectl.${version}`);
+  return existsSync(p) ? p : undefined;
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function kubectl(server: ServerHandle, args: string[], opts: { input?: string; bin?: string; timeoutMs?: number } = {}): KubectlResult {
+  const bin = opts.bin ?? kubectlPath() ?? 'kubectl';
+  const r = spawnSync(bin, ['--kubeconfig', server.kubeconfig, ...args], {
+    input: opts.input,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 60_000,
+    env: { ...process.env, KUBECONFIG: server.kubeconfig, HOME: server.dataDir, KUBECTL_KUBERC: 'false' },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** kubectl that must succeed; returns stdout. */
+export function kc(server: ServerHandle, args: string[], opts: { input?: string; bin?: string } = {}): string {
+  const r = kubectl(server, args, opts);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
