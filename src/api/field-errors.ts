@@ -94,6 +94,9 @@ export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  // Values that know their Go rendering (Stringers, %#v structs) print as they say.
+  if (typeof value === 'object' && Object.getPrototypeOf(value) !== Object.prototype && !Array.isArray(value) && typeof (value as { toString?: unknown }).toString === 'function')
+    return String(value);
   try {
     return JSON.stringify(value);
   } catch {

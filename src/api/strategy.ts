@@ -14,6 +14,10 @@ import type { ApiObject } from './object.js';
 import type { FieldError } from './field-errors.js';
 
 export interface ResourceStrategy {
+  /** How `metadata.name` is checked (default: DNS-1123 subdomain), e.g. DNS labels for Namespaces. */
+  nameValidator?: (name: string) => string[];
+  /** Keep the status a client sends on create (Nodes register with their status). */
+  keepsStatusOnCreate?: boolean;
   /** Scheme defaulting (SetDefaults_* in pkg/apis/<group>/<version>/defaults.go). Runs on every decoded write body. */
   default?(obj: ApiObject): void;
   /**

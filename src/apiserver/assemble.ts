@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { builtinResources } from '../api/builtin-resources.js';
 import { apiVersionOf, type ResourceDef } from '../api/resource.js';
 import { loadSchema } from '../api/schema/load-schema.js';
-const conversions: Record<string, never> = {}; // TEMP
+import { conversions } from '../api/strategies/cluster/conversions.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../util/logger.js';
 import { AdmissionChain, NamespaceLifecycle } from './admission/namespace-lifecycle.js';

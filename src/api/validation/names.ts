@@ -15,7 +15,7 @@ const envVarNameRe = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const maxLen = (n: number) => `must be no more than ${n} characters`;
 /** validation.RegexError: `msg (e.g. 'a', or 'b', regex used for validation is 'fmt')`. */
 const regexError = (msg: string, fmt: string, ...examples: string[]) =>
-  `${msg} (e.g. ${examples.map((e) => `'${e}', `).join('or ')}regex used for validation is '${fmt}')`;
+  `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
 
 export function isDNS1123Label(v: string): string[] {
   const errs: string[] = [];

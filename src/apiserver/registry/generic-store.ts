@@ -20,7 +20,6 @@ import { type FieldError, invalid } from '../../api/field-errors.js';
 import { type ApiObject, deepCopy, jsonEqual } from '../../api/object.js';
 import { type ResourceDef, apiVersionOf, groupResource } from '../../api/resource.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.js';
-import { isDNS1123Label } from '../../api/validation/names.js';
 import { StorageError, type KeyValue } from '../../storage/store.js';
 import { decodeStored, encodeForStorage } from './codec.js';
 import { objectKey } from './keys.js';
@@ -150,7 +149,7 @@ export class GenericStore {
   private metaErrors(obj: ApiObject): FieldError[] {
     return validateObjectMeta(obj.metadata, {
       namespaced: this.def.namespaced,
-      nameValidator: this.def.kind === 'Namespace' && !this.def.group ? isDNS1123Label : undefined,
+      nameValidator: this.def.strategy.nameValidator,
     });
   }
 
@@ -178,7 +177,7 @@ export class GenericStore {
     delete meta.selfLink;
     if (this.def.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
-    if (this.def.subresources.status) obj.status = {};
+    if (this.def.subresources.status && !s.keepsStatusOnCreate) obj.status = {};
     s.prepareForCreate?.(obj);
     const errs = [...this.metaErrors(obj), ...s.validate(obj)];
     if (errs.length) throw this.invalid(meta.name ?? '', errs);
@@ -296,7 +295,7 @@ export class GenericStore {
       return [];
     }
     s.default?.(obj);
-    meta.uid = oldMeta.uid;
+    if (!meta.uid) meta.uid = oldMeta.uid;
     meta.creationTimestamp = oldMeta.creationTimestamp;
     meta.deletionTimestamp = oldMeta.deletionTimestamp;
     meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
