@@ -11,6 +11,8 @@ import { writeKubeconfig } from '../apiserver/auth/kubeconfig.js';
 import { ensureTls } from '../apiserver/auth/tls.js';
 import { assembleApiServer } from '../apiserver/assemble.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { ApiClient } from '../client/api-client.js';
+import { startNamespaceController } from '../controllers/namespace/namespace-controller.js';
 import { openStore } from '../storage/open-store.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
 import { capstanVersion } from './version.js';
@@ -83,6 +85,10 @@ export async function serverCommand(argv: string[]): Promise<number> {
   await writeKubeconfig(kubeconfig, spec);
   if (args['write-kubeconfig']) await writeKubeconfig(resolve(args['write-kubeconfig']), spec);
   process.stdout.write(`Wrote kubeconfig to ${kubeconfig}${args['write-kubeconfig'] ? ` and ${resolve(args['write-kubeconfig'])}` : ''}\n`);
+  // Controllers are API clients like any other (DESIGN.md §2.1).
+  const controllers = new AbortController();
+  const client = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-controller-manager' });
+  const running = [startNamespaceController(client, controllers.signal, logger.child('controllers'))];
   process.stdout.write(`Capstan API server is ready at ${api.url}\n`);
 
   await new Promise<void>((done) => {
@@ -95,6 +101,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  controllers.abort();
+  await Promise.allSettled(running);
+  client.close();
   await api.stop();
   await store.close();
   return 0;

@@ -246,6 +246,17 @@ describe('kubectl against capstan server', { skip: !haveKubectl && 'kubectl is n
     for (const gv of ['v1', 'apps/v1', 'batch/v1', 'autoscaling/v2', 'networking.k8s.io/v1', 'rbac.authorization.k8s.io/v1']) assert.match(versions, new RegExp(`^${gv.replace('.', '\\.')}$`, 'm'));
   });
 
+  test('deleting a namespace removes its content, then the namespace', () => {
+    kc(srv, ['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: scratch\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: scratch\n' });
+    kc(srv, ['delete', 'namespace', 'scratch', '--timeout=60s']);
+    assert.notEqual(kubectl(srv, ['get', 'namespace', 'scratch']).code, 0);
+    const refused = kubectl(srv, ['get', 'namespace', 'kube-system']);
+    assert.equal(refused.code, 0);
+    const del = kubectl(srv, ['delete', 'namespace', 'kube-system']);
+    assert.notEqual(del.code, 0);
+    assert.match(del.stderr, /this namespace may not be deleted/);
+  });
+
   test('objects in a missing namespace are refused', () => {
     const r = kubectl(srv, ['create', 'configmap', 'x', '-n', 'does-not-exist', '--from-literal=a=b']);
     assert.notEqual(r.code, 0);

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { badRequest, tooLarge, unsupportedMediaType } from '../../api/errors.js';
+import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF_MEDIA_TYPE } from '../../api/protobuf/decode-kubernetes-protobuf.js';
 
 export const maxBodyBytes = 3 * 1024 * 1024;
 
@@ -39,6 +40,8 @@ const objectTypes = ['application/json', 'application/yaml', 'application/vnd.ku
 /** Decodes a JSON or YAML body. Anything undecodable is a 400; an unknown media type a 415. */
 export function decodeBody(buf: Buffer, type: string, accepted: readonly string[] = objectTypes): DecodedBody {
   if (buf.length === 0) throw badRequest('the body of the request was empty');
+  // kubectl's typed clients and client-go programs send built-in kinds as protobuf.
+  if (type === KUBERNETES_PROTOBUF_MEDIA_TYPE && accepted.includes(type)) return { value: decodeKubernetesProtobuf(buf).object };
   const text = buf.toString('utf8');
   if (type === 'application/json' || type === '' || type.endsWith('+json')) {
     if (type === '' || type === 'application/json' || accepted.includes(type)) {

@@ -50,7 +50,7 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   }
   let namespace: string | undefined;
   // /namespaces/{ns}/{resource}... but /namespaces and /namespaces/{name}[/status|/finalize] address namespaces themselves.
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) {
     namespace = rest[1];
     rest = rest.slice(2);
   }

@@ -73,9 +73,10 @@ export class ResourceHandler {
     const def = entry.def;
     if (!def.namespaced && info.namespace !== undefined) throw notFoundPath();
     const sub = info.subresource;
-    if (sub && !((sub === 'status' && def.subresources.status) || (sub === 'scale' && def.subresources.scale))) throw notFoundPath();
+    const finalize = sub === 'finalize' && def.kind === 'Namespace' && !def.group;
+    if (sub && !((sub === 'status' && def.subresources.status) || (sub === 'scale' && def.subresources.scale) || finalize)) throw notFoundPath();
     if (sub && !info.name) throw notFoundPath();
-    const allowed = sub ? ['get', 'update', 'patch'] : def.verbs;
+    const allowed = finalize ? ['update'] : sub ? ['get', 'update', 'patch'] : def.verbs;
     if (!allowed.includes(info.verb)) throw methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
     const ns = def.namespaced ? info.namespace : undefined;
     // A namespaced GET/PUT/DELETE of one object needs a namespace; lists may span all namespaces.

@@ -19,6 +19,7 @@ import {
 import { type FieldError, invalid } from '../../api/field-errors.js';
 import { type ApiObject, deepCopy, jsonEqual } from '../../api/object.js';
 import { type ResourceDef, apiVersionOf, groupResource } from '../../api/resource.js';
+import { validateNamespaceFinalize } from '../../api/strategies/cluster/namespace.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.js';
 import { StorageError, type KeyValue } from '../../storage/store.js';
 import { decodeStored, encodeForStorage } from './codec.js';
@@ -282,6 +283,18 @@ export class GenericStore {
     const s = this.def.strategy;
     const meta = obj.metadata;
     const oldMeta = old.metadata;
+    if (subresource === 'finalize') {
+      // namespaces/finalize changes spec.finalizers and nothing else.
+      const finalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers;
+      const managedFields = meta.managedFields;
+      Object.assign(obj, deepCopy(old));
+      obj.spec = { ...((old.spec as Record<string, unknown> | undefined) ?? {}), finalizers };
+      if (!finalizers) delete (obj.spec as Record<string, unknown>).finalizers;
+      obj.metadata.managedFields = managedFields;
+      const errs = validateNamespaceFinalize(obj);
+      if (errs.length) throw this.invalid(meta.name ?? '', errs);
+      return [];
+    }
     if (subresource === 'status') {
       // Only status changes through /status; metadata (but managedFields) and spec stay as they were.
       const status = obj.status;
