@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { newDataDir, serverArgs, spawnServer, startServer, stopAll, stopProcess } from './lib/server.js';
 import { fmt, fmtSummary, msSince, passFail, printTable, summarize, printMachine } from './lib/stats.js';
+import { otherLoadWindow } from './lib/cpu.js';
 import { isMain } from './lib/main.js';
 
 const goalMs = 1000;
@@ -62,9 +63,12 @@ async function timeToReady(dataDir: string, timeoutMs = 30_000): Promise<number>
 export interface ColdStartResult {
   fresh: number[];
   existing: number[];
+  /** CPU used by unrelated processes during the runs, % of one core. */
+  otherPct: number;
 }
 
 export async function coldStart(runs: number): Promise<ColdStartResult> {
+  const window = otherLoadWindow();
   const fresh: number[] = [];
   for (let i = 0; i < runs; i++) {
     const dir = newDataDir();
@@ -83,14 +87,15 @@ export async function coldStart(runs: number): Promise<ColdStartResult> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { fresh, existing };
+  return { fresh, existing, otherPct: window() };
 }
 
 export function reportColdStart(r: ColdStartResult): void {
   const f = summarize(r.fresh);
   const e = summarize(r.existing);
   process.stdout.write(`\n## Cold start to /readyz 200 (sqlite, ${f.n} runs each)\n`);
-  process.stdout.write(`fresh data dir:    ${fmtSummary(f)}\nexisting data dir: ${fmtSummary(e)}\n\n`);
+  process.stdout.write(`fresh data dir:    ${fmtSummary(f)}\nexisting data dir: ${fmtSummary(e)}\n`);
+  process.stdout.write(`CPU used by other processes meanwhile: ${Math.round(r.otherPct)}% of one core\n\n`);
   printTable(
     ['benchmark', 'min', 'median', 'max', 'goal', 'result'],
     [

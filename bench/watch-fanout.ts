@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { Connection, openWatch, runClosedLoop, type WatchEvent } from './lib/client.js';
 import { benchConfigMap, namespace } from './lib/fixtures.js';
 import { isMain } from './lib/main.js';
-import { cpuMs, startServer, stopAll } from './lib/server.js';
+import { cpuWindow, fmtShare, type CpuShare } from './lib/cpu.js';
+import { startServer, stopAll } from './lib/server.js';
 import { fmt, msSince, passFail, printTable, summarize, type Summary, printMachine } from './lib/stats.js';
 
 const timeoutMs = 300_000;
@@ -34,8 +35,7 @@ export interface FanoutResult {
   perWatcher: Summary;
   complete: number;
   problems: string[];
-  serverCpuMs: number;
-  clientCpuMs: number;
+  cpu: CpuShare;
 }
 
 export async function watchFanout(watchers: number, events: number, datastore?: string): Promise<FanoutResult> {
@@ -80,8 +80,7 @@ export async function watchFanout(watchers: number, events: number, datastore?: 
       closers.push(await openWatch(srv, path, onEvent, onEnd));
     }
 
-    const cpu0 = cpuMs(srv.pid);
-    const client0 = process.cpuUsage();
+    const window = cpuWindow(srv.pid);
     start = process.hrtime.bigint();
     let seq = 0;
     const w = await runClosedLoop(srv, 16, timeoutMs, () => (seq < events ? { method: 'POST', path: '/api/v1/namespaces/w/configmaps', body: JSON.stringify(benchConfigMap(`cm-${seq++}`)) } : undefined), []);
@@ -91,8 +90,7 @@ export async function watchFanout(watchers: number, events: number, datastore?: 
     await Promise.race([finished, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, timeoutMs - writeMs))))]);
     clearTimeout(timer);
     const allDeliveredMs = msSince(start);
-    const clientCpu = process.cpuUsage(client0);
-    const serverCpuMs = cpuMs(srv.pid) - cpu0;
+    const cpu = window();
 
     const problems: string[] = [];
     states.forEach((st, i) => {
@@ -109,8 +107,7 @@ export async function watchFanout(watchers: number, events: number, datastore?: 
       perWatcher: summarize(done.map((s) => s.doneAtMs!)),
       complete: done.length,
       problems,
-      serverCpuMs,
-      clientCpuMs: (clientCpu.user + clientCpu.system) / 1000,
+      cpu,
     };
   } finally {
     for (const c of closers) c.close();
@@ -133,7 +130,7 @@ export function reportFanout(results: FanoutResult[]): void {
     ]),
   );
   for (const r of results) {
-    process.stdout.write(`${r.store}: server CPU ${fmt(r.serverCpuMs / 1000, 1)} s, benchmark client CPU ${fmt(r.clientCpuMs / 1000, 1)} s\n`);
+    process.stdout.write(`${r.store}: CPU server / bench / other during the run: ${fmtShare(r.cpu)} (of one core; 2 cores = 200%)\n`);
     for (const p of r.problems.slice(0, 20)) process.stdout.write(`  problem: ${p}\n`);
     if (r.problems.length > 20) process.stdout.write(`  … ${r.problems.length - 20} more problems\n`);
   }

@@ -119,59 +119,82 @@ export function openWatch(creds: Credentials, path: string, onEvent: (ev: WatchE
   });
 }
 
+/** Opens `n` keep-alive connections (lazily: each connects on its first request). */
+export function openConnections(creds: Credentials, n: number): Connection[] {
+  return Array.from({ length: n }, () => new Connection(creds));
+}
+
+export interface LoadResult {
+  ok: number;
+  errors: number;
+  firstError?: string;
+  elapsedMs: number;
+}
+
 /**
- * Runs `workers` concurrent loops, each on its own keep-alive connection, until `next` returns
- * undefined or the deadline passes; back to back (closed loop), or paced at `ratePerSec` overall. Each call's latency (ms) goes to `latencies`; a non-2xx status
- * counts as an error. Returns the number of successful requests and the elapsed wall time.
+ * Runs one loop per connection until `next` returns undefined or the deadline passes; back to
+ * back (closed loop), or paced at `ratePerSec` overall. Each call's latency (ms) goes to
+ * `latencies`; a non-2xx status counts as an error. The caller owns (and closes) the connections,
+ * so a warm-up run can leave them connected for the measured run.
  */
-export async function runClosedLoop(
-  creds: Credentials,
-  workers: number,
+export async function runLoad(
+  conns: Connection[],
   deadlineMs: number,
   next: () => { method: string; path: string; body: string } | undefined,
   latencies: number[],
   ratePerSec?: number,
-): Promise<{ ok: number; errors: number; firstError?: string; elapsedMs: number }> {
-  const conns = Array.from({ length: workers }, () => new Connection(creds));
+): Promise<LoadResult> {
   let ok = 0;
   let errors = 0;
   let firstError: string | undefined;
   let ticket = 0;
   const start = process.hrtime.bigint();
   const end = start + BigInt(Math.round(deadlineMs * 1e6));
-  try {
-    await Promise.all(
-      conns.map(async (conn) => {
-        for (;;) {
-          let t0 = process.hrtime.bigint();
-          if (ratePerSec !== undefined) {
-            // Paced (open-loop) mode: request i is due at start + i/rate. Latency counts from the
-            // due time, so time spent waiting for a free connection is included (no coordinated
-            // omission).
-            t0 = start + BigInt(Math.round((ticket++ / ratePerSec) * 1e9));
-            const waitMs = Number(t0 - process.hrtime.bigint()) / 1e6;
-            if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
-          }
-          if (t0 >= end) return;
-          const r = next();
-          if (!r) return;
-          try {
-            const res = await conn.request(r.method, r.path, r.body);
-            latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-            if (res.status >= 200 && res.status < 300) ok++;
-            else {
-              errors++;
-              firstError ??= `HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`;
-            }
-          } catch (e) {
-            errors++;
-            firstError ??= (e as Error).message;
-          }
+  await Promise.all(
+    conns.map(async (conn) => {
+      for (;;) {
+        let t0 = process.hrtime.bigint();
+        if (ratePerSec !== undefined) {
+          // Paced (open-loop) mode: request i is due at start + i/rate. Latency counts from the
+          // due time, so time spent waiting for a free connection is included (no coordinated
+          // omission).
+          t0 = start + BigInt(Math.round((ticket++ / ratePerSec) * 1e9));
+          const waitMs = Number(t0 - process.hrtime.bigint()) / 1e6;
+          if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
         }
-      }),
-    );
+        if (t0 >= end) return;
+        const r = next();
+        if (!r) return;
+        try {
+          const res = await conn.request(r.method, r.path, r.body);
+          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          if (res.status >= 200 && res.status < 300) ok++;
+          else {
+            errors++;
+            firstError ??= `HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`;
+          }
+        } catch (e) {
+          errors++;
+          firstError ??= (e as Error).message;
+        }
+      }
+    }),
+  );
+  return { ok, errors, firstError, elapsedMs: Number(process.hrtime.bigint() - start) / 1e6 };
+}
+
+/** runLoad on `workers` fresh connections, closed afterwards. */
+export async function runClosedLoop(
+  creds: Credentials,
+  workers: number,
+  deadlineMs: number,
+  next: () => { method: string; path: string; body: string } | undefined,
+  latencies: number[],
+): Promise<LoadResult> {
+  const conns = openConnections(creds, workers);
+  try {
+    return await runLoad(conns, deadlineMs, next, latencies);
   } finally {
     for (const c of conns) c.close();
   }
-  return { ok, errors, firstError, elapsedMs: Number(process.hrtime.bigint() - start) / 1e6 };
 }

@@ -11,9 +11,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
-// Compiled to dist/bench/lib/, so the repository root is three levels up.
+// Compiled to dist/bench/lib/, so the repository root is three levels up. CAPSTAN_BENCH_BIN points
+// the benchmarks at another build's bin/capstan.js (e.g. a baseline checkout) for A/B comparisons.
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const capstanBin = join(repoRoot, 'bin', 'capstan.js');
+export const capstanBin = process.env.CAPSTAN_BENCH_BIN ? resolve(process.env.CAPSTAN_BENCH_BIN) : join(repoRoot, 'bin', 'capstan.js');
 
 export interface Credentials {
   url: string;
@@ -25,6 +26,8 @@ export interface BenchServer extends Credentials {
   dataDir: string;
   proc: ChildProcess;
   pid: number;
+  /** Everything the server wrote to stdout and stderr so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -130,6 +133,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<BenchServer
     dataDir,
     proc,
     pid: proc.pid!,
+    output: () => out,
     async stop() {
       await stopProcess(proc);
       if (fresh) rmSync(dataDir, { recursive: true, force: true });
@@ -144,10 +148,3 @@ export function rssBytes(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
-/** CPU time (user + system) a process has used so far, in ms (Linux /proc, clock ticks of 10 ms). */
-export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) * 10;
-}

@@ -12,6 +12,7 @@ import type { Logger } from '../util/logger.js';
 import type { Authenticator } from './auth/authn.js';
 import type { TlsMaterial } from './auth/tls.js';
 import type { CachedDocument, OpenAPIDocuments } from './openapi/openapi-documents.js';
+import { negotiateOpenAPIv2, openAPIv2ProtobufContentType } from './openapi/openapi-v2-protobuf.js';
 import { Discovery } from './http/discovery.js';
 import { negotiate } from './http/negotiation.js';
 import type { TableRenderer } from './http/render.js';
@@ -171,7 +172,7 @@ export class ApiServer {
     }
     if (path === '/version') return sendJson(res, 200, this.cfg.version);
     const oa = this.openapi!;
-    const serveDoc = (doc: CachedDocument, immutable: boolean) => {
+    const serveDoc = (doc: CachedDocument, immutable: boolean, contentType = 'application/json') => {
       const tag = `"${doc.etag}"`;
       res.setHeader('ETag', tag);
       res.setHeader('Vary', 'Accept');
@@ -181,12 +182,13 @@ export class ApiServer {
         return;
       }
       if (immutable) res.setHeader('Cache-Control', 'public, immutable');
-      sendRaw(res, 200, doc.body, 'application/json');
+      sendRaw(res, 200, doc.body, contentType);
     };
     if (path === '/openapi/v2' || path === '/swagger.json') {
-      const accept = req.headers.accept ?? '';
-      if (accept && !/application\/json|\*\/\*/.test(accept)) throw new StatusError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2');
-      serveDoc(oa.v2(), false);
+      const form = negotiateOpenAPIv2(req.headers.accept);
+      if (!form) throw new StatusError(406, 'NotAcceptable', 'only application/json and application/com.github.proto-openapi.spec.v2@v1.0+protobuf are served for /openapi/v2');
+      if (form === 'protobuf') serveDoc(oa.v2Protobuf(), false, openAPIv2ProtobufContentType);
+      else serveDoc(oa.v2(), false);
       return;
     }
     if (path === '/openapi/v3') {

@@ -7,9 +7,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { EtcdStore } from './etcd.js';
-import { MemoryStore } from './memory.js';
-import { SqliteStore } from './sqlite.js';
 import { StorageError, type Store } from './store.js';
 
 export type StoreEndpoint =
@@ -49,12 +46,18 @@ export function parseStoreEndpoint(endpoint: string | undefined, dataDir: string
 export async function openStore(endpoint: string | undefined, dataDir: string): Promise<Store> {
   const ep = parseStoreEndpoint(endpoint, dataDir);
   switch (ep.kind) {
-    case 'memory':
+    // Backends load on demand: the etcd client (gRPC) alone costs ~200 ms and ~25 MB at start.
+    case 'memory': {
+      const { MemoryStore } = await import('./memory.js');
       return new MemoryStore();
-    case 'sqlite':
+    }
+    case 'sqlite': {
+      const { SqliteStore } = await import('./sqlite.js');
       mkdirSync(dirname(ep.path), { recursive: true });
       return new SqliteStore({ path: ep.path });
+    }
     case 'etcd': {
+      const { EtcdStore } = await import('./etcd.js');
       const store = new EtcdStore({ hosts: ep.hosts });
       try {
         await store.currentRevision();

@@ -4,42 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { request, Agent } from 'node:https';
-import { parse } from 'yaml';
+import { apiHttp } from '../support/api-http.js';
 import { startServer, type ServerHandle } from './harness.js';
-
-interface Reply {
-  code: number;
-  body: string;
-}
-
-function client(srv: ServerHandle) {
-  const cfg = parse(readFileSync(srv.kubeconfig, 'utf8')) as { clusters: { cluster: { 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
-  const ca = Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64');
-  const token = cfg.users[0].user.token;
-  const agent = new Agent({ keepAlive: true, maxSockets: 8, ca });
-  const url = new URL(srv.url);
-  const send = (method: string, path: string, body?: string | Buffer, contentType = 'application/json', auth = true): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { Accept: 'application/json' };
-      if (auth) headers.Authorization = `Bearer ${token}`;
-      if (body !== undefined) {
-        headers['Content-Type'] = contentType;
-        headers['Content-Length'] = String(Buffer.byteLength(body));
-      }
-      const req = request({ host: url.hostname, port: url.port, method, path, agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      if (body !== undefined) req.end(body);
-      else req.end();
-    });
-  return { send, close: () => agent.destroy() };
-}
 
 const validCm = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } });
 
@@ -106,10 +72,10 @@ function malformedRequests(): { method: string; path: string; body?: string | Bu
 
 describe('bad input never crashes the server or changes stored data', () => {
   let srv: ServerHandle;
-  let api: ReturnType<typeof client>;
+  let api: ReturnType<typeof apiHttp>;
   before(async () => {
     srv = await startServer();
-    api = client(srv);
+    api = apiHttp(srv);
     const seed = await api.send('POST', '/api/v1/namespaces/default/configmaps', validCm('seed'));
     assert.equal(seed.code, 201, seed.body);
   });
@@ -136,7 +102,7 @@ describe('bad input never crashes the server or changes stored data', () => {
     for (let i = 0; i < reqs.length; i += 16) {
       const batch = reqs.slice(i, i + 16);
       const replies = await Promise.all(
-        batch.map((r) => api.send(r.method, r.path, r.body, r.type, r.auth ?? true).catch((e: Error) => ({ code: -1, body: `transport error: ${e.message}` }))),
+        batch.map((r) => api.send(r.method, r.path, r.body, { contentType: r.type, token: r.auth === false ? '' : undefined }).catch((e: Error) => ({ code: -1, body: `transport error: ${e.message}` }))),
       );
       replies.forEach((rep, j) => {
         const r = batch[j];

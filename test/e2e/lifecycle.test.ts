@@ -4,37 +4,14 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { apiHttp as apiClient } from '../support/api-http.js';
 import { etcdAvailable, startEtcd } from '../support/etcd-process.js';
 import { kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
 
 const haveKubectl = kubectlPath() !== undefined;
-
-/** A minimal HTTPS client authenticated from the server's kubeconfig. */
-function apiClient(srv: ServerHandle) {
-  const cfg = parse(readFileSync(srv.kubeconfig, 'utf8')) as { clusters: { cluster: { 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
-  const agent = new Agent({ keepAlive: true, maxSockets: 4, ca: Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64') });
-  const url = new URL(srv.url);
-  const send = (method: string, path: string, body?: unknown, token: string | undefined = cfg.users[0].user.token): Promise<{ code: number; body: string }> =>
-    new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string> = { Accept: 'application/json' };
-      if (token) headers.Authorization = `Bearer ${token}`;
-      if (data) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) });
-      const req = request({ host: url.hostname, port: url.port, method, path, agent, headers }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: text }));
-      });
-      req.on('error', reject);
-      req.end(data);
-    });
-  return { send, close: () => agent.destroy() };
-}
 
 describe('server lifecycle', { skip: !haveKubectl && 'kubectl is not installed' }, () => {
   test('SIGTERM shuts down cleanly and a restart keeps every object', async () => {
@@ -104,12 +81,12 @@ describe('server lifecycle', { skip: !haveKubectl && 'kubectl is not installed' 
     const srv = await startServer();
     const api = apiClient(srv);
     try {
-      const anon = await api.send('GET', '/api/v1/namespaces', undefined, '');
+      const anon = await api.send('GET', '/api/v1/namespaces', undefined, { token: '' });
       assert.equal(anon.code, 401);
       assert.deepEqual(JSON.parse(anon.body), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
-      assert.equal((await api.send('GET', '/api/v1/namespaces', undefined, 'wrong-token')).code, 401);
-      assert.equal((await api.send('GET', '/readyz', undefined, '')).code, 200);
-      const version = JSON.parse((await api.send('GET', '/version', undefined, '')).body) as { major: string; minor: string; gitVersion: string };
+      assert.equal((await api.send('GET', '/api/v1/namespaces', undefined, { token: 'wrong-token' })).code, 401);
+      assert.equal((await api.send('GET', '/readyz', undefined, { token: '' })).code, 200);
+      const version = JSON.parse((await api.send('GET', '/version', undefined, { token: '' })).body) as { major: string; minor: string; gitVersion: string };
       assert.equal(`${version.major}.${version.minor}`, '1.32');
     } finally {
       api.close();

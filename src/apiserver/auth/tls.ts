@@ -3,15 +3,20 @@
  * `<data-dir>/tls/`. ECDSA P-256 keeps first start fast. Later starts reuse the files; the serving
  * certificate is reissued when it lacks a requested SAN or nears expiry.
  */
-import { webcrypto, randomBytes } from 'node:crypto';
+import { webcrypto, randomBytes, X509Certificate as NodeX509 } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+/** The certificate library loads only when something must be issued (it costs ~150 ms at start). */
+async function x509lib(): Promise<typeof X509> {
+  await import('reflect-metadata');
+  const lib = await import('@peculiar/x509');
+  lib.cryptoProvider.set(webcrypto as unknown as Crypto);
+  return lib;
+}
 
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const dayMs = 86_400_000;
@@ -38,7 +43,8 @@ async function newKeys(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
 }
 
-async function createCa(): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
+async function createCa(): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
+  const x509 = await x509lib();
   const keys = await newKeys();
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -57,7 +63,8 @@ async function createCa(): Promise<{ cert: x509.X509Certificate; key: CryptoKey 
   return { cert, key: keys.privateKey };
 }
 
-async function createServing(ca: { cert: x509.X509Certificate; key: CryptoKey }, sans: string[]): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
+async function createServing(ca: { cert: X509.X509Certificate; key: CryptoKey }, sans: string[]): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
+  const x509 = await x509lib();
   const keys = await newKeys();
   const now = Date.now();
   const names = sans.map((s) => (isIP(s) ? { type: 'ip' as const, value: s } : { type: 'dns' as const, value: s }));
@@ -81,11 +88,21 @@ async function createServing(ca: { cert: x509.X509Certificate; key: CryptoKey },
   return { cert, key: keys.privateKey };
 }
 
-function coversSans(cert: x509.X509Certificate, sans: string[]): boolean {
-  const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  if (!ext) return false;
-  const have = new Set(ext.names.items.map((n) => n.value));
-  return sans.every((s) => have.has(s)) && cert.notAfter.getTime() - Date.now() > 30 * dayMs;
+/** Whether the serving certificate names every SAN and has more than 30 days left (checked with Node's own X.509 parser). */
+function coversSans(pem: string, sans: string[]): boolean {
+  const cert = new NodeX509(pem);
+  const have = new Set((cert.subjectAltName ?? '').split(', ').map((n) => n.replace(/^(DNS|IP Address):/, '')));
+  return sans.every((s) => have.has(expandIPv6(s))) && new Date(cert.validTo).getTime() - Date.now() > 30 * dayMs;
+}
+
+/** IPv6 in the form Node prints SANs (`::1` → `0:0:0:0:0:0:0:1`); anything else unchanged. */
+function expandIPv6(s: string): string {
+  if (isIP(s) !== 6 || s.includes('.')) return s;
+  const [head, tail] = s.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined ? (tail ? tail.split(':') : []) : [];
+  const groups = tail !== undefined ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
+  return groups.map((g) => g.replace(/^0+(?=.)/, '').toLowerCase()).join(':');
 }
 
 /** Loads or creates the CA and serving certificate under `dir`, covering `sans` (DNS names and IPs). */
@@ -95,17 +112,19 @@ export async function ensureTls(dir: string, sans: string[]): Promise<TlsMateria
   const caKey = join(dir, 'ca.key');
   const srvCrt = join(dir, 'serving.crt');
   const srvKey = join(dir, 'serving.key');
-  let ca: { cert: x509.X509Certificate; key: CryptoKey };
-  if (existsSync(caCrt) && existsSync(caKey)) {
+  const haveCa = existsSync(caCrt) && existsSync(caKey);
+  if (haveCa && existsSync(srvCrt) && existsSync(srvKey)) {
+    const certPem = await readFile(srvCrt, 'utf8');
+    if (coversSans(certPem, sans)) return { caCertPem: await readFile(caCrt, 'utf8'), certPem, keyPem: await readFile(srvKey, 'utf8') };
+  }
+  let ca: { cert: X509.X509Certificate; key: CryptoKey };
+  if (haveCa) {
+    const x509 = await x509lib();
     ca = { cert: new x509.X509Certificate(await readFile(caCrt, 'utf8')), key: await importKeyPem(await readFile(caKey, 'utf8')) };
   } else {
     ca = await createCa();
     await writeFile(caKey, await exportKeyPem(ca.key), { mode: 0o600 });
     await writeFile(caCrt, ca.cert.toString('pem') + '\n');
-  }
-  if (existsSync(srvCrt) && existsSync(srvKey)) {
-    const cert = new x509.X509Certificate(await readFile(srvCrt, 'utf8'));
-    if (coversSans(cert, sans)) return { caCertPem: await readFile(caCrt, 'utf8'), certPem: await readFile(srvCrt, 'utf8'), keyPem: await readFile(srvKey, 'utf8') };
   }
   const srv = await createServing(ca, sans);
   const keyPem = await exportKeyPem(srv.key);

@@ -6,7 +6,8 @@
  * shared by every watcher.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StatusError, badRequest } from '../../api/errors.js';
+import { StatusError, badRequest, invalidError } from '../../api/errors.js';
+import { type FieldError, forbidden, notSupported } from '../../api/field-errors.js';
 import type { ApiObject } from '../../api/object.js';
 import { apiVersionOf } from '../../api/resource.js';
 import { StorageError } from '../../storage/store.js';
@@ -28,6 +29,20 @@ export interface WatchContext {
 }
 
 const maxBuffered = 64 * 1024 * 1024;
+const bookmarkFrequencyMs = 60_000;
+
+/** ListOptions validation for watch requests (apimachinery meta/internalversion/validation validateWatchOptions). */
+function validateWatchOptions(match: string, sendInitialEvents: string | null, cont: string): void {
+  const errs: FieldError[] = [];
+  if (sendInitialEvents !== null && match !== 'NotOlderThan')
+    errs.push(forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+  if (match) {
+    if (sendInitialEvents === null) errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+    if (match !== 'NotOlderThan') errs.push(notSupported('resourceVersionMatch', match, ['NotOlderThan']));
+    if (cont) errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+  }
+  if (errs.length) throw invalidError({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', errs);
+}
 
 export async function serveWatch(
   req: IncomingMessage,
@@ -48,17 +63,11 @@ export async function serveWatch(
   const bookmarks = ['1', 'true'].includes(q.get('allowWatchBookmarks') ?? '');
   const sendInitialParam = q.get('sendInitialEvents');
   const sendInitial = sendInitialParam === 'true';
-  if (sendInitialParam !== null) {
-    if (q.get('resourceVersionMatch') !== 'NotOlderThan')
-      throw new StatusError(422, 'Invalid', 'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan', {
-        causes: [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' }],
-      });
-    if (!bookmarks) throw badRequest('sendInitialEvents requires allowWatchBookmarks=true');
-  } else if (q.get('resourceVersionMatch')) {
-    throw badRequest('resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
-  }
+  validateWatchOptions(q.get('resourceVersionMatch') ?? '', sendInitialParam, q.get('continue') ?? '');
+  if (sendInitialParam !== null && !bookmarks) throw badRequest('sendInitialEvents requires allowWatchBookmarks=true');
   const timeoutParam = q.get('timeoutSeconds');
-  const timeoutSec = timeoutParam ? Number(timeoutParam) : 1800 * (1 + Math.random());
+  // Unset or 0: the server's default, minRequestTimeout (1800s) stretched randomly (handlers/get.go).
+  const timeoutSec = timeoutParam && timeoutParam !== '0' ? Number(timeoutParam) : 1800 * (1 + Math.random());
   if (!Number.isFinite(timeoutSec) || timeoutSec < 0) throw badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
 
   const prefix = listPrefix(def, ns);
@@ -85,7 +94,7 @@ export async function serveWatch(
     sub?.close();
     direct?.close();
     clearTimeout(timer);
-    clearInterval(bookmarkTimer);
+    clearTimeout(bookmarkTimer);
     untrack();
     res.end();
   };
@@ -142,7 +151,11 @@ export async function serveWatch(
       const wasMatch = byKey ?? (prev ? filter.matches(prev) : false);
       if (nowMatch && wasMatch) out.push(frameOf('MODIFIED', cur));
       else if (nowMatch) out.push(frameOf('ADDED', cur));
-      else if (wasMatch) out.push(frameOf('DELETED', cur));
+      else if (wasMatch && prev) {
+        // Leaving the selection: the previous state at this event's revision (cacheWatcher.convertToWatchEvent).
+        prev.metadata.resourceVersion = String(e.revision);
+        out.push(frameOf('DELETED', prev));
+      }
     }
     if (out.length) write(out.length === 1 ? out[0] : Buffer.concat(out.map((b) => (typeof b === 'string' ? Buffer.from(b) : b))));
   };
@@ -179,7 +192,8 @@ export async function serveWatch(
     else for (const i of page.items) write(frameOf('ADDED', JSON.parse(i) as ApiObject));
     if (sendInitial) bookmark(from, true);
   } else {
-    from = rv ?? 0;
+    // No initial state (sendInitialEvents=false): unset or "0" start at the newest revision.
+    from = rv || (await ctx.svc.store.currentRevision());
   }
   lastRv = from;
   if (closed) return;
@@ -188,6 +202,18 @@ export async function serveWatch(
   if (!sub) {
     direct = ctx.svc.store.watch(prefix, from, { onEvents: (evs) => emit(evs.map((e) => new CachedEvent(e))), onError: fail });
   }
+  const deadline = Date.now() + timeoutSec * 1000;
   timer = setTimeout(stop, timeoutSec * 1000);
-  if (bookmarks) bookmarkTimer = setInterval(() => bookmark(Math.max(lastRv, entry.cache.headRevision())), 60_000);
+  // Bookmarks roughly every minute, and one 2s before the deadline so that a client resuming
+  // after the timeout starts from a recent revision (cacher's cacheWatcher.nextBookmarkTime).
+  const scheduleBookmark = () => {
+    const now = Date.now();
+    const at = Math.min(now + bookmarkFrequencyMs, deadline - 2000);
+    if (at <= now || closed) return;
+    bookmarkTimer = setTimeout(() => {
+      bookmark(Math.max(lastRv, entry.cache.headRevision()));
+      scheduleBookmark();
+    }, at - now);
+  };
+  if (bookmarks) scheduleBookmark();
 }

@@ -186,15 +186,17 @@ export class GenericStore {
   }
 
   async create(ns: string | undefined, body: ApiObject, opts: WriteOptions): Promise<WriteResult> {
-    const obj = body;
-    this.checkNamespace(obj, ns);
+    this.checkNamespace(body, ns);
+    // Strategies, validation and admission see the storage version (upstream's internal version).
+    const obj = this.toStorage(body);
     const meta = obj.metadata;
     const generated = !meta.name && !!meta.generateName;
     for (let attempt = 0; ; attempt++) {
       if (generated) meta.name = `${meta.generateName}${this.svc.nameSuffix()}`;
       const warnings = this.prepareCreate(obj);
       await this.svc.admission.admit('CREATE', this.def, obj, undefined, { dryRun: opts.dryRun });
-      const managed = opts.applied ? obj : this.svc.fieldManager.update(undefined, obj, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), now: this.svc.clock.now() });
+      const served = this.def.conversion ? this.toServed(deepCopy(obj)) : obj;
+      const managed = opts.applied ? served : this.svc.fieldManager.update(undefined, served, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), now: this.svc.clock.now() });
       if (opts.dryRun) return { object: managed, warnings, created: true };
       try {
         const kv = await this.svc.store.create(this.key(meta.namespace, meta.name!), encodeForStorage(this.toStorage(managed)));
@@ -244,9 +246,13 @@ export class GenericStore {
         if (!/^\d+$/.test(givenRv)) throw this.invalid(name, [invalid('metadata.resourceVersion', givenRv, 'must be a valid resource version')]);
         throw staleConflict(this.gr, name);
       }
-      const warnings = this.prepareUpdate(next, old, opts.subresource);
-      await this.svc.admission.admit('UPDATE', this.def, next, old, { dryRun: opts.dryRun, subresource: opts.subresource });
-      let out = opts.applied ? next : this.svc.fieldManager.update(old, next, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), subresource: opts.subresource, now: this.svc.clock.now() });
+      // As on create, the strategy and admission see both objects in the storage version.
+      const next_ = this.toStorage(next);
+      const old_ = this.def.conversion ? decodeStored(cur.kv) : old;
+      const warnings = this.prepareUpdate(next_, old_, opts.subresource);
+      await this.svc.admission.admit('UPDATE', this.def, next_, old_, { dryRun: opts.dryRun, subresource: opts.subresource });
+      const prepared = this.def.conversion ? this.toServed(next_) : next_;
+      let out = opts.applied ? prepared : this.svc.fieldManager.update(old, prepared, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), subresource: opts.subresource, now: this.svc.clock.now() });
       if (sameObject(out, old)) return { object: old, warnings };
       if (out.metadata.deletionTimestamp && !(out.metadata.finalizers ?? []).length && !this.hasPendingSpecFinalizers(out)) {
         // The last finalizer is gone: finish the deletion (registry store's "deleteWithoutFinalizers").

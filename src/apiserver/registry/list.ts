@@ -47,11 +47,23 @@ function decodeContinue(s: string, prefix: string): { rv: number; startAfter: st
   } catch {
     throw badRequest('continue key is not valid: illegal base64 data');
   }
-  if (token?.v !== 'meta.k8s.io/v1' || typeof token.rv !== 'number' || typeof token.start !== 'string' || token.rv <= 0)
+  // rv -1 (from a 410 for an expired token) continues at the newest revision.
+  if (token?.v !== 'meta.k8s.io/v1' || typeof token.rv !== 'number' || typeof token.start !== 'string' || (token.rv <= 0 && token.rv !== -1))
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   const start = token.start.replace(/\u0000$/, '');
   if (start.includes('..') || start.startsWith('/')) throw badRequest('continue key is not valid: path traversal attempt');
   return { rv: token.rv, startAfter: prefix + start };
+}
+
+/** 410 Expired for a paginated list whose revision was compacted, carrying a token to go on at the newest one. */
+class ExpiredContinueError extends StatusError {
+  constructor(readonly token: string) {
+    super(410, 'Expired', continueTooOld);
+  }
+
+  override toStatus() {
+    return { ...super.toStatus(), metadata: { continue: this.token } };
+  }
 }
 
 export const continueTooOld =
@@ -126,13 +138,16 @@ async function ensureNotOlderThan(deps: ListDeps, rv: number): Promise<number> {
 
 export async function listObjects(def: ResourceDef, deps: ListDeps, req: ListRequest, filter: ObjectFilter): Promise<ListPage> {
   const prefix = listPrefix(def, req.namespace);
-  const limit = req.limit && req.limit > 0 ? req.limit : 0;
+  // resourceVersion "0" (alone or NotOlderThan) is served by upstream's watch cache, which
+  // ignores limit (cacher.go shouldDelegateList): the whole list comes back in one page.
+  const fromCache = !req.continue && req.resourceVersion === '0' && req.resourceVersionMatch !== 'Exact';
+  const limit = req.limit && req.limit > 0 && !fromCache ? req.limit : 0;
   let revision: number | undefined;
   let startAfter: string | undefined;
   if (req.continue) {
     if (req.resourceVersion && req.resourceVersion !== '0') throw badRequest('specifying resource version is not allowed when using continue');
     const c = decodeContinue(req.continue, prefix);
-    revision = c.rv;
+    revision = c.rv > 0 ? c.rv : undefined;
     startAfter = c.startAfter;
   } else {
     const rv = parseResourceVersion(req.resourceVersion);
@@ -140,7 +155,8 @@ export async function listObjects(def: ResourceDef, deps: ListDeps, req: ListReq
     if (match && match !== 'Exact' && match !== 'NotOlderThan') throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
     if (match && rv === undefined) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
     if (match === 'Exact' && rv === 0) throw badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
-    if (match === 'Exact') revision = rv;
+    // A paginated request with a resourceVersion and no match is the legacy exact read (etcd3 store.go GetList).
+    if (match === 'Exact' || (!match && limit && rv)) revision = rv;
     else if (rv !== undefined && rv > 0) await ensureNotOlderThan(deps, rv);
   }
 
@@ -158,7 +174,9 @@ export async function listObjects(def: ResourceDef, deps: ListDeps, req: ListReq
       page = await deps.svc.store.list(prefix, { revision: readAt, limit: chunk || undefined, startAfter });
     } catch (e) {
       if (e instanceof StorageError && e.code === 'Compacted') {
-        throw new StatusError(410, 'Expired', req.continue ? continueTooOld : `The resourceVersion for the provided list is too old.`);
+        // etcd3 interpretListError: a paginated list gets a token that continues from the same key at the newest revision.
+        if (limit) throw new ExpiredContinueError(encodeContinue(-1, startAfter ?? prefix, prefix));
+        throw new StatusError(410, 'Expired', 'The resourceVersion for the provided list is too old.');
       }
       throw e;
     }

@@ -161,7 +161,7 @@ describe('LimitRange', () => {
 
   test('min must not exceed max', () => {
     const { errors } = create(limitRangeStrategy, { metadata: meta, spec: { limits: [{ type: 'Pod', max: { cpu: '1' }, min: { cpu: '2' } }] } });
-    assert.deepEqual(errors, ['spec.limits[0].min[cpu]: Invalid value: "2": min value 2 is greater than max value 1']);
+    assert.deepEqual(errors, ['spec.limits[0].min[cpu]: Invalid value: 2: min value 2 is greater than max value 1']);
   });
 });
 
