@@ -10,7 +10,11 @@ import { loadSchema } from '../api/schema/load-schema.js';
 import { conversions } from '../api/strategies/cluster/conversions.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../util/logger.js';
+import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { AdmissionChain, NamespaceLifecycle } from './admission/namespace-lifecycle.js';
+import { PriorityAdmission } from './admission/priority.js';
+import { decodeStored } from './registry/codec.js';
+import { resourcePrefix } from './registry/keys.js';
 import type { Authenticator } from './auth/authn.js';
 import type { TlsMaterial } from './auth/tls.js';
 import { ManagedFieldsManager } from './machinery/field-manager.js';
@@ -65,6 +69,11 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
         } catch {
           return undefined;
         }
+      }),
+      new PriorityAdmission(async () => {
+        const entry = server!.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses')!;
+        const { items } = await o.store.list(resourcePrefix(entry.def));
+        return items.map((kv) => decodeStored(kv) as unknown as PriorityClass);
       }),
     ]),
     fieldManager: new ManagedFieldsManager(resolver),

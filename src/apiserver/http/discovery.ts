@@ -24,6 +24,15 @@ const groupOrder = ['', 'apps', 'events.k8s.io', 'authentication.k8s.io', 'autho
 const storageVersionHash = (def: ResourceDef): string =>
   createHash('sha256').update(`${def.group}/${def.version}/${def.kind}`).digest().subarray(0, 8).toString('base64');
 
+/** Subresources that perform an action (POST only), by kind. */
+function actionSubresources(d: ResourceDef): { subresource: string; responseKind: { group: string; version: string; kind: string }; verbs: string[] }[] {
+  if (d.group || d.kind !== 'Pod') return [];
+  return [
+    { subresource: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] },
+    { subresource: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] },
+  ];
+}
+
 interface GroupVersions {
   group: string;
   versions: string[];
@@ -76,6 +85,11 @@ export class Discovery {
   }
 
   /** Returns the JSON document for a legacy discovery path, or throws 404. */
+  /** Resources served by handlers rather than stores (core/v1 `bindings`). */
+  private extraResources(group: string, version: string): Record<string, unknown>[] {
+    return !group && version === 'v1' ? [{ name: 'bindings', singularName: 'binding', namespaced: true, kind: 'Binding', verbs: ['create'] }] : [];
+  }
+
   legacy(req: DiscoveryRequest): string {
     const key = `${req.prefix}/${req.group ?? ''}/${req.version ?? ''}`;
     return this.memo(key, () => {
@@ -93,7 +107,7 @@ export class Discovery {
       const group = req.prefix === 'api' ? '' : req.group!;
       const defs = this.defs(group, req.version!);
       if (!defs.length) throw notFoundPath();
-      return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${req.version}` : req.version, resources: defs.flatMap((d) => this.resourceEntries(d)) };
+      return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${req.version}` : req.version, resources: [...defs.flatMap((d) => this.resourceEntries(d)), ...this.extraResources(group, req.version!)].sort((a, b) => String(a.name).localeCompare(String(b.name))) };
     });
   }
 
@@ -110,6 +124,7 @@ export class Discovery {
     const out = [main];
     if (d.subresources.status) out.push({ name: `${d.plural}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: ['get', 'patch', 'update'] });
     if (d.subresources.scale) out.push({ name: `${d.plural}/scale`, singularName: '', namespaced: d.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+    for (const a of actionSubresources(d)) out.push({ name: `${d.plural}/${a.subresource}`, singularName: '', namespaced: d.namespaced, ...(a.responseKind.group ? { group: a.responseKind.group, version: a.responseKind.version } : {}), kind: a.responseKind.kind, verbs: a.verbs });
     return out;
   }
 
@@ -125,7 +140,8 @@ export class Discovery {
           metadata: g.group ? { name: g.group, creationTimestamp: null } : { creationTimestamp: null },
           versions: g.versions.map((v) => ({
             version: v,
-            resources: this.defs(g.group, v).map((d) => {
+            resources: [
+              ...this.defs(g.group, v).map((d) => {
               const r: Record<string, unknown> = {
                 resource: d.plural,
                 responseKind: { group: d.group, version: d.version, kind: d.kind },
@@ -138,9 +154,12 @@ export class Discovery {
               const subs: Record<string, unknown>[] = [];
               if (d.subresources.status) subs.push({ subresource: 'status', responseKind: { group: d.group, version: d.version, kind: d.kind }, verbs: ['get', 'patch', 'update'] });
               if (d.subresources.scale) subs.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
+              subs.push(...actionSubresources(d));
               if (subs.length) r.subresources = subs;
               return r;
-            }),
+              }),
+              ...(!g.group && v === 'v1' ? [{ resource: 'bindings', responseKind: { group: '', version: 'v1', kind: 'Binding' }, scope: 'Namespaced', singularResource: 'binding', verbs: ['create'] }] : []),
+            ].sort((a, b) => String(a.resource).localeCompare(String(b.resource))),
             freshness: 'Current',
           })),
         })),

@@ -4,7 +4,7 @@
  * checks happen before any body is read.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StatusError, badRequest, methodNotSupported, notFoundPath } from '../../api/errors.js';
+import { StatusError, badRequest, invalidError, methodNotSupported, notFoundPath } from '../../api/errors.js';
 import { type ApiObject, deepCopy, isPlainObject } from '../../api/object.js';
 import { apiVersionOf, type ResourceDef } from '../../api/resource.js';
 import type { DeleteOptions, WriteOptions } from '../registry/generic-store.js';
@@ -16,6 +16,7 @@ import { negotiate, type Rendering } from './negotiation.js';
 import { renderList, renderObject, type TableRenderer } from './render.js';
 import type { ResourceRequest } from './request-info.js';
 import { addWarnings, sendJson } from './respond.js';
+import { bindPod, evictPod, successStatus } from './pod-subresources.js';
 import { getScale, scaleTransform } from './scale.js';
 import { serveWatch, type WatchContext } from './watch-handler.js';
 
@@ -68,6 +69,8 @@ export class ResourceHandler {
   constructor(private readonly ctx: HandlerContext) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, info: ResourceRequest, q: URLSearchParams): Promise<void> {
+    if (!info.group && info.version === 'v1' && (info.resource === 'bindings' || (info.resource === 'pods' && (info.subresource === 'binding' || info.subresource === 'eviction'))))
+      return this.podAction(req, res, info, q);
     const entry = this.ctx.registry.lookup(info.group, info.version, info.resource);
     if (!entry) throw notFoundPath();
     const def = entry.def;
@@ -102,6 +105,26 @@ export class ResourceHandler {
       case 'deletecollection':
         return this.deleteCollection(req, res, entry, ns, q, rendering);
     }
+  }
+
+  /** POST pods/{name}/binding, the legacy POST bindings, and POST pods/{name}/eviction. */
+  private async podAction(req: IncomingMessage, res: ServerResponse, info: ResourceRequest, q: URLSearchParams): Promise<void> {
+    const legacy = info.resource === 'bindings';
+    if (!info.namespace || (legacy ? !!info.name : !info.name)) throw notFoundPath();
+    if (info.verb !== 'create') throw methodNotSupported({ group: '', resource: legacy ? 'bindings' : `pods/${info.subresource}` }, info.verb);
+    const opts = writeOptions(q, req, legacy ? 'binding' : info.subresource);
+    const body = decodeBody(await readBody(req), mediaType(req)).value;
+    if (!isPlainObject(body)) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+    const obj = body as ApiObject;
+    obj.metadata ??= {};
+    if (info.subresource === 'eviction') {
+      await evictPod(this.ctx.registry, this.ctx.svc, info.namespace, info.name!, obj, opts.dryRun);
+    } else {
+      const podName = legacy ? obj.metadata.name ?? '' : info.name!;
+      if (!podName) throw invalidError({ group: '', kind: 'Binding' }, '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }]);
+      await bindPod(this.ctx.registry.lookup('', 'v1', 'pods')!.store, this.ctx.svc, info.namespace, podName, obj, opts.fieldManager, opts.dryRun);
+    }
+    sendJson(res, 201, successStatus());
   }
 
   private async list(res: ServerResponse, entry: ResourceEntry, ns: string | undefined, q: URLSearchParams, rendering: Rendering): Promise<void> {

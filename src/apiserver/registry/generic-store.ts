@@ -289,6 +289,8 @@ export class GenericStore {
     const s = this.def.strategy;
     const meta = obj.metadata;
     const oldMeta = old.metadata;
+    // pods/binding: the transform was computed by the server itself (pod-subresources.ts).
+    if (subresource === 'binding') return [];
     if (subresource === 'finalize') {
       // namespaces/finalize changes spec.finalizers and nothing else.
       const finalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers;
