@@ -1,6 +1,6 @@
 /**
  * Runs every API server benchmark in sequence with its default settings and prints one Markdown
- * report (about 4 minutes on 2 cores). Each benchmark is also runnable on its own; see
+ * report (about 5 minutes on 2 cores). Each benchmark is also runnable on its own; see
  * BENCHMARKS.md.
  *
  * Run: npm run build && node dist/bench/api-bench.js

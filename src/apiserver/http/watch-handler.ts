@@ -88,6 +88,7 @@ export async function serveWatch(
   let timer: NodeJS.Timeout | undefined;
   let bookmarkTimer: NodeJS.Timeout | undefined;
   let lastRv = 0;
+  let pending: (Buffer | string)[] = [];
   const stop = () => {
     if (closed) return;
     closed = true;
@@ -96,16 +97,33 @@ export async function serveWatch(
     clearTimeout(timer);
     clearTimeout(bookmarkTimer);
     untrack();
+    // Frames still batched (e.g. a final ERROR event) go out before the stream ends.
+    if (pending.length && !res.destroyed) res.write(Buffer.concat(pending.map((b) => (typeof b === 'string' ? Buffer.from(b) : b))));
+    pending = [];
     res.end();
   };
   const untrack = ctx.track(stop);
   req.on('close', stop);
   res.on('error', stop);
 
+  // Frames produced in one event-loop turn go out in one socket write (many events per commit
+  // burst, many watchers per event: one write each instead of one per event).
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (closed || pending.length === 0) return;
+    const out = pending.length === 1 ? pending[0] : Buffer.concat(pending.map((b) => (typeof b === 'string' ? Buffer.from(b) : b)));
+    pending = [];
+    res.write(out);
+    if (res.writableLength > maxBuffered) stop();
+  };
   const write = (buf: Buffer | string) => {
     if (closed) return;
-    res.write(buf);
-    if (res.writableLength > maxBuffered) stop();
+    pending.push(buf);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
   };
 
   const objectFor = (obj: ApiObject): unknown => {
