@@ -35,6 +35,7 @@ export interface AssembleOptions {
   logger: Logger;
   version: VersionInfo;
   clock?: { now(): Date };
+  eventTtlMs?: number;
 }
 
 /** generateName's alphabet (no vowels, no confusable characters), as upstream's SimpleNameGenerator. */
@@ -92,6 +93,7 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
     openapi: (rs) => openapiDocuments(rs, resolver),
     version: o.version,
     logger: o.logger,
+    eventTtlMs: o.eventTtlMs,
   });
   return server;
 }

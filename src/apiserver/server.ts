@@ -19,6 +19,8 @@ import type { TableRenderer } from './http/render.js';
 import { parseRequestInfo } from './http/request-info.js';
 import { ResourceHandler, type SchemaChecker } from './http/resource-handler.js';
 import { sendJson, sendRaw, sendStatusError } from './http/respond.js';
+import { startEventSweeper } from './event-ttl.js';
+import { resourcePrefix } from './registry/keys.js';
 import { ResourceRegistry } from './registry/resource-registry.js';
 import type { RegistryServices } from './registry/services.js';
 
@@ -48,6 +50,8 @@ export interface ApiServerConfig {
   logger: Logger;
   /** Public paths need no credentials (as upstream's system:public-info-viewer allows). */
   publicPaths?: string[];
+  /** How long Events live after their last activity (upstream `--event-ttl`, default 1 h). */
+  eventTtlMs?: number;
 }
 
 const defaultPublic = ['/healthz', '/livez', '/readyz', '/version'];
@@ -61,6 +65,7 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly watches = new Set<() => void>();
   private ready = false;
+  private eventSweeper?: { stop(): void };
   private port = 0;
 
   constructor(private readonly cfg: ApiServerConfig) {
@@ -83,6 +88,9 @@ export class ApiServer {
     const rev = await this.cfg.services.store.currentRevision();
     for (const def of this.cfg.resources) this.registry.add(def, rev);
     this.openapi = this.cfg.openapi(this.cfg.resources);
+    const events = this.registry.lookup('', 'v1', 'events');
+    if (events && this.cfg.eventTtlMs !== 0)
+      this.eventSweeper = startEventSweeper({ store: this.cfg.services.store, prefix: resourcePrefix(events.def), ttlMs: this.cfg.eventTtlMs ?? 3_600_000, logger: this.cfg.logger });
     const srv = createServer({ key: this.cfg.tls.keyPem, cert: this.cfg.tls.certPem, ca: this.cfg.tls.caCertPem, requestCert: false }, (req, res) => {
       void this.route(req, res);
     });
@@ -122,6 +130,7 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.eventSweeper?.stop();
     for (const stop of [...this.watches]) stop();
     this.registry.stop();
     const srv = this.server;

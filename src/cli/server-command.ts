@@ -14,6 +14,7 @@ import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { ApiClient } from '../client/api-client.js';
 import { startNamespaceController } from '../controllers/namespace/namespace-controller.js';
 import { openStore } from '../storage/open-store.js';
+import { parseDuration } from '../util/duration.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
 import { capstanVersion } from './version.js';
 
@@ -25,6 +26,7 @@ Flags:
   --port N                     HTTPS port of the API server (default 6443; 0 picks a free port)
   --write-kubeconfig PATH      also write the admin kubeconfig here
   --datastore-endpoint URL     sqlite://PATH (default: <data-dir>/state.db), memory://, or etcd://host:2379[,host:2379]
+  --event-ttl DURATION         how long Events are kept after their last activity (default 1h)
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
 `;
@@ -45,6 +47,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
         'write-kubeconfig': { type: 'string' },
         'datastore-endpoint': { type: 'string' },
         'log-level': { type: 'string' },
+        'event-ttl': { type: 'string', default: '1h' },
         v: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -63,7 +66,16 @@ export async function serverCommand(argv: string[]): Promise<number> {
     process.stderr.write(`capstan server: invalid --port ${JSON.stringify(args.port)}\n`);
     return 2;
   }
-  const logger = createLogger(parseLogLevel(args['log-level'] ?? args.v));
+  let eventTtlMs: number;
+  let logLevel;
+  try {
+    eventTtlMs = parseDuration(args['event-ttl']!);
+    logLevel = parseLogLevel(args['log-level'] ?? args.v);
+  } catch (e) {
+    process.stderr.write(`capstan server: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const logger = createLogger(logLevel);
   const dataDir = resolve(args['data-dir'] ?? defaultDataDir());
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
 
@@ -75,7 +87,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   authenticator.addToken(token, adminUser);
 
   const store = await openStore(args['datastore-endpoint'], dataDir);
-  const api = await assembleApiServer({ store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion });
+  const api = await assembleApiServer({ store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion, eventTtlMs });
   await api.start();
   await bootstrapCluster(api.registry);
   api.setReady();
