@@ -1,11 +1,13 @@
 /** The `capstan` command: subcommands compose the components (k3s-style single binary). */
 import { serverCommand } from './server-command.js';
+import { simCommand } from './sim-command.js';
 import { capstanVersion } from './version.js';
 
 const usage = `capstan — a Kubernetes-compatible orchestrator in one program
 
 Usage:
   capstan server [flags]     start a cluster: API server on an embedded store (see capstan server --help)
+  capstan sim [flags]        register simulated nodes that run pods like a node agent (see capstan sim --help)
   capstan version            print the version
 `;
 
@@ -14,6 +16,8 @@ export async function main(argv: string[]): Promise<number | void> {
   switch (cmd) {
     case 'server':
       return serverCommand(rest);
+    case 'sim':
+      return simCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write(`capstan ${capstanVersion.gitVersion}\n`);

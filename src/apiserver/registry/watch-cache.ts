@@ -17,19 +17,22 @@ export class CachedEvent {
   readonly json: string;
   readonly prevJson?: string;
 
-  constructor(readonly ev: WatchEvent) {
+  readonly revision: number;
+  readonly key: string;
+  readonly type: WatchEvent['type'];
+
+  // The storage event itself is not kept: json/prevJson already hold its values.
+  constructor(ev: WatchEvent) {
+    this.revision = ev.revision;
+    this.key = ev.key;
+    this.type = ev.type;
     this.json = withResourceVersion(ev.value, ev.revision);
     this.prevJson = ev.prevValue !== undefined ? withResourceVersion(ev.prevValue, ev.prevRevision ?? ev.revision) : undefined;
   }
 
-  get revision(): number {
-    return this.ev.revision;
-  }
-  get key(): string {
-    return this.ev.key;
-  }
-  get type(): WatchEvent['type'] {
-    return this.ev.type;
+  /** Approximate bytes held (strings count twice: UTF-16). */
+  get size(): number {
+    return 2 * (this.json.length + (this.prevJson?.length ?? 0)) + 200;
   }
 
   object(): ApiObject {
@@ -63,6 +66,7 @@ export interface Subscription {
 
 export class WatchCache {
   private readonly buffer: CachedEvent[] = [];
+  private bytes = 0;
   private readonly subscribers = new Set<CacheSubscriber>();
   private handle?: WatchHandle;
   private head: number;
@@ -71,12 +75,15 @@ export class WatchCache {
   /**
    * @param startRevision the revision the cache is current at when it starts (events after it are delivered)
    * @param capacity how many recent events to keep for watches that start in the past
+   * @param maxBytes and at most this many bytes of them (frequently rewritten big objects such as
+   *   Node status must not pin hundreds of megabytes)
    */
   constructor(
     private readonly store: Store,
     private readonly prefix: string,
     private readonly startRevision: number,
     private readonly capacity = 20_000,
+    private readonly maxBytes = 48 * 1024 * 1024,
   ) {
     this.head = startRevision;
   }
@@ -99,8 +106,13 @@ export class WatchCache {
 
   private dispatch(events: CachedEvent[]): void {
     if (events.length === 0) return;
-    for (const e of events) this.buffer.push(e);
-    if (this.buffer.length > this.capacity) this.buffer.splice(0, this.buffer.length - this.capacity);
+    for (const e of events) {
+      this.buffer.push(e);
+      this.bytes += e.size;
+    }
+    let drop = 0;
+    while (drop < this.buffer.length - 1 && (this.buffer.length - drop > this.capacity || this.bytes > this.maxBytes)) this.bytes -= this.buffer[drop++].size;
+    if (drop > 0) this.buffer.splice(0, drop);
     this.head = events[events.length - 1].revision;
     for (const s of this.subscribers) {
       try {

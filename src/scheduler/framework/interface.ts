@@ -82,6 +82,8 @@ export class CycleState {
 /** Read-only view of the cluster for one scheduling cycle (the snapshot of the scheduler cache). */
 export interface SharedLister {
   nodeInfos(): NodeInfoLister;
+  /** How many nodes report `image` in status.images (ImageLocality's spread); 0 when none. */
+  imageNodeCount?(image: string): number;
 }
 
 export interface NodeInfoLister {
@@ -104,6 +106,8 @@ export interface FrameworkHandle {
   runPreFilterExtensionAddPod(state: CycleState, podToSchedule: Pod, podToAdd: Pod, nodeInfo: NodeInfo): Status;
   runPreFilterExtensionRemovePod(state: CycleState, podToSchedule: Pod, podToRemove: Pod, nodeInfo: NodeInfo): Status;
   now(): Date;
+  /** Pods nominated to run on a node (preemption clears lower-priority nominations there). */
+  nominatedPodsForNode?(nodeName: string): readonly Pod[];
 }
 
 export interface ClusterListers {
@@ -112,6 +116,13 @@ export interface ClusterListers {
   persistentVolume(name: string): import('kubernetes-types/core/v1.js').PersistentVolume | undefined;
   storageClass(name: string): import('kubernetes-types/storage/v1.js').StorageClass | undefined;
   priorityClass(name: string): import('kubernetes-types/scheduling/v1.js').PriorityClass | undefined;
+  /** Labels of a namespace (InterPodAffinity's namespaceSelector). */
+  namespaceLabels?(namespace: string): Readonly<Record<string, string>> | undefined;
+  /** Owners' selectors for PodTopologySpread's system default constraints. */
+  services?(namespace: string): readonly import('kubernetes-types/core/v1.js').Service[];
+  replicationController?(namespace: string, name: string): import('kubernetes-types/core/v1.js').ReplicationController | undefined;
+  replicaSet?(namespace: string, name: string): import('kubernetes-types/apps/v1.js').ReplicaSet | undefined;
+  statefulSet?(namespace: string, name: string): import('kubernetes-types/apps/v1.js').StatefulSet | undefined;
 }
 
 export interface SchedulerEffects {
@@ -123,6 +134,31 @@ export interface SchedulerEffects {
 
 export interface Plugin {
   readonly name: string;
+}
+
+/** A pod waiting in the scheduling queue (upstream QueuedPodInfo). */
+export interface QueuedPodInfo {
+  pod: Pod;
+  /** When the pod was (last) added to the queue, ms since the epoch; orders equal priorities. */
+  timestamp: number;
+  /** Scheduling attempts so far; drives the backoff. */
+  attempts: number;
+  /** When the pod was first popped for scheduling. */
+  initialAttemptTimestamp?: number;
+  /** Plugins that rejected the pod in its last attempt; their events requeue it. */
+  unschedulablePlugins: Set<string>;
+  /** Set while a PreEnqueue plugin (SchedulingGates) holds the pod back. */
+  gatingPlugin?: string;
+}
+
+/** Orders the active queue; exactly one per scheduler (the same in every profile). */
+export interface QueueSortPlugin extends Plugin {
+  less(a: QueuedPodInfo, b: QueuedPodInfo): boolean;
+}
+
+/** Decides whether a pod may enter the active queue at all (SchedulingGates). */
+export interface PreEnqueuePlugin extends Plugin {
+  preEnqueue(pod: Pod): Status;
 }
 
 /** PreFilter may narrow the candidate nodes (e.g. NodeAffinity on hostname). */
