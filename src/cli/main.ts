@@ -1,5 +1,7 @@
 /** The `capstan` command: subcommands compose the components (k3s-style single binary). */
 import { serverCommand } from './server-command.js';
+import { controllerManagerCommand } from './controller-manager-command.js';
+import { schedulerCommand } from './scheduler-command.js';
 import { simCommand } from './sim-command.js';
 import { capstanVersion } from './version.js';
 
@@ -7,6 +9,8 @@ const usage = `capstan — a Kubernetes-compatible orchestrator in one program
 
 Usage:
   capstan server [flags]     start a cluster: API server on an embedded store (see capstan server --help)
+  capstan controller-manager [flags]  run the controllers against a cluster (see --help)
+  capstan scheduler [flags]  run the scheduler against a cluster (see capstan scheduler --help)
   capstan sim [flags]        register simulated nodes that run pods like a node agent (see capstan sim --help)
   capstan version            print the version
 `;
@@ -16,6 +20,10 @@ export async function main(argv: string[]): Promise<number | void> {
   switch (cmd) {
     case 'server':
       return serverCommand(rest);
+    case 'controller-manager':
+      return controllerManagerCommand(rest);
+    case 'scheduler':
+      return schedulerCommand(rest);
     case 'sim':
       return simCommand(rest);
     case 'version':

@@ -12,7 +12,8 @@ import { ensureTls } from '../apiserver/auth/tls.js';
 import { assembleApiServer } from '../apiserver/assemble.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { ApiClient } from '../client/api-client.js';
-import { startNamespaceController } from '../controllers/namespace/namespace-controller.js';
+import { startControllerManager } from '../controllers/manager.js';
+import { startScheduler } from './scheduler-command.js';
 import { openStore } from '../storage/open-store.js';
 import { parseDuration } from '../util/duration.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
@@ -27,6 +28,8 @@ Flags:
   --write-kubeconfig PATH      also write the admin kubeconfig here
   --datastore-endpoint URL     sqlite://PATH (default: <data-dir>/state.db), memory://, or etcd://host:2379[,host:2379]
   --event-ttl DURATION         how long Events are kept after their last activity (default 1h)
+  --disable-controller-manager do not run the controllers in this process (run \`capstan controller-manager\` elsewhere)
+  --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
 `;
@@ -46,6 +49,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
         port: { type: 'string', default: '6443' },
         'write-kubeconfig': { type: 'string' },
         'datastore-endpoint': { type: 'string' },
+        'disable-controller-manager': { type: 'boolean' },
+        'disable-scheduler': { type: 'boolean' },
         'log-level': { type: 'string' },
         'event-ttl': { type: 'string', default: '1h' },
         v: { type: 'string' },
@@ -100,7 +105,11 @@ export async function serverCommand(argv: string[]): Promise<number> {
   // Controllers are API clients like any other (DESIGN.md §2.1).
   const controllers = new AbortController();
   const client = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-controller-manager' });
-  const running = [startNamespaceController(client, controllers.signal, logger.child('controllers'))];
+  const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager') }, controllers.signal)];
+  if (!args['disable-scheduler']) {
+    const schedulerClient = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-scheduler' });
+    running.push(startScheduler(schedulerClient, { logger: logger.child('scheduler'), signal: controllers.signal }).finally(() => schedulerClient.close()));
+  }
   process.stdout.write(`Capstan API server is ready at ${api.url}\n`);
 
   await new Promise<void>((done) => {

@@ -12,6 +12,7 @@ import { Informer } from '../../client/informer.js';
 import { listWatcherFor } from '../../client/list-watch.js';
 import { ItemExponentialFailureRateLimiter } from '../../client/rate-limiter.js';
 import type { Logger } from '../../util/logger.js';
+import type { ControllerContext, RunnableController } from '../context.js';
 import { Controller, type ReconcileResult } from '../controller.js';
 import { NamespacedResourcesDeleter, namespacesResource } from './namespaced-resources-deleter.js';
 
@@ -28,6 +29,8 @@ export interface NamespaceControllerOptions {
   /** Informer resync (upstream 5 min). */
   resyncPeriodMs?: number;
   clock?: Clock;
+  /** A shared namespaces informer to use instead of a private one (the controller manager's). */
+  informer?: Informer<ApiObject>;
 }
 
 export class NamespaceController {
@@ -39,7 +42,7 @@ export class NamespaceController {
   constructor(opts: NamespaceControllerOptions) {
     const logger = opts.logger;
     this.gracePeriodMs = opts.deletionGracePeriodMs ?? 5000;
-    this.informer = new Informer(listWatcherFor(opts.client, namespacesResource), {
+    this.informer = opts.informer ?? new Informer(listWatcherFor(opts.client, namespacesResource), {
       name: 'namespaces',
       resyncPeriodMs: opts.resyncPeriodMs ?? 5 * 60_000,
       clock: opts.clock,
@@ -82,4 +85,9 @@ export class NamespaceController {
 /** Starts the namespace controller on `client`; resolves when `signal` aborts and it has stopped. */
 export function startNamespaceController(client: ApiClient, signal: AbortSignal, logger?: Logger): Promise<void> {
   return new NamespaceController({ client, logger: logger?.child('namespace-controller') }).start(signal);
+}
+
+/** The controller manager's entry: the namespace controller on the shared namespaces informer. */
+export function createNamespaceController(ctx: ControllerContext): RunnableController {
+  return new NamespaceController({ client: ctx.client, logger: ctx.logger, clock: ctx.clock, informer: ctx.informers.informerFor<ApiObject>(namespacesResource) });
 }

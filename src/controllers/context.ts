@@ -1,0 +1,27 @@
+/**
+ * What the controller manager hands every controller it starts (kube-controller-manager's
+ * `ControllerContext`): the API client, the shared informers, a logger, the clock, and an event
+ * recorder whose `source.component` names the controller.
+ */
+import type { ApiClient } from '../client/api-client.js';
+import type { Clock } from '../client/clock.js';
+import type { SharedInformerFactory } from '../client/informer-factory.js';
+import type { Logger } from '../util/logger.js';
+import type { EventRecorder } from './events.js';
+
+export interface ControllerContext {
+  client: ApiClient;
+  /** Ask for informers while constructing; the manager starts them before the controllers run. */
+  informers: SharedInformerFactory;
+  logger: Logger;
+  clock: Clock;
+  recorder: EventRecorder;
+}
+
+/** A started controller runs until `signal` aborts, then resolves once stopped. */
+export interface RunnableController {
+  start(signal: AbortSignal): Promise<void>;
+}
+
+/** How the manager builds one controller. */
+export type ControllerFactory = (ctx: ControllerContext) => RunnableController;
