@@ -13,6 +13,8 @@ import type { Logger } from '../util/logger.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { AdmissionChain, NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { PriorityAdmission } from './admission/priority.js';
+import { DefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
+import { TaintNodesByCondition } from './admission/taint-nodes-by-condition.js';
 import { decodeStored } from './registry/codec.js';
 import { resourcePrefix } from './registry/keys.js';
 import type { Authenticator } from './auth/authn.js';
@@ -36,6 +38,8 @@ export interface AssembleOptions {
   version: VersionInfo;
   clock?: { now(): Date };
   eventTtlMs?: number;
+  /** tolerationSeconds of the not-ready/unreachable tolerations added to pods (upstream --default-not-ready/unreachable-toleration-seconds, 300). */
+  defaultTolerationSeconds?: number;
 }
 
 /** generateName's alphabet (no vowels, no confusable characters), as upstream's SimpleNameGenerator. */
@@ -76,6 +80,8 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
         const { items } = await o.store.list(resourcePrefix(entry.def));
         return items.map((kv) => decodeStored(kv) as unknown as PriorityClass);
       }),
+      new TaintNodesByCondition(),
+      new DefaultTolerationSeconds(o.defaultTolerationSeconds, o.defaultTolerationSeconds),
     ]),
     fieldManager: new ManagedFieldsManager(resolver),
     patcher: new SchemaPatcher(resolver),

@@ -28,6 +28,8 @@ Flags:
   --write-kubeconfig PATH      also write the admin kubeconfig here
   --datastore-endpoint URL     sqlite://PATH (default: <data-dir>/state.db), memory://, or etcd://host:2379[,host:2379]
   --event-ttl DURATION         how long Events are kept after their last activity (default 1h)
+  --node-monitor-grace-period DURATION  a node silent this long is marked Unknown and tainted (default 40s)
+  --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
   --disable-controller-manager do not run the controllers in this process (run \`capstan controller-manager\` elsewhere)
   --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
@@ -53,6 +55,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
         'disable-scheduler': { type: 'boolean' },
         'log-level': { type: 'string' },
         'event-ttl': { type: 'string', default: '1h' },
+        'node-monitor-grace-period': { type: 'string' },
+        'default-toleration-seconds': { type: 'string' },
         v: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -73,8 +77,15 @@ export async function serverCommand(argv: string[]): Promise<number> {
   }
   let eventTtlMs: number;
   let logLevel;
+  let nodeMonitorGracePeriodMs: number | undefined;
+  let defaultTolerationSeconds: number | undefined;
   try {
     eventTtlMs = parseDuration(args['event-ttl']!);
+    if (args['node-monitor-grace-period'] !== undefined) nodeMonitorGracePeriodMs = parseDuration(args['node-monitor-grace-period']);
+    if (args['default-toleration-seconds'] !== undefined) {
+      defaultTolerationSeconds = Number(args['default-toleration-seconds']);
+      if (!Number.isInteger(defaultTolerationSeconds) || defaultTolerationSeconds < 0) throw new Error(`invalid --default-toleration-seconds ${JSON.stringify(args['default-toleration-seconds'])}`);
+    }
     logLevel = parseLogLevel(args['log-level'] ?? args.v);
   } catch (e) {
     process.stderr.write(`capstan server: ${(e as Error).message}\n`);
@@ -92,7 +103,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   authenticator.addToken(token, adminUser);
 
   const store = await openStore(args['datastore-endpoint'], dataDir);
-  const api = await assembleApiServer({ store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion, eventTtlMs });
+  const api = await assembleApiServer({ store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion, eventTtlMs, defaultTolerationSeconds });
   await api.start();
   await bootstrapCluster(api.registry);
   api.setReady();
@@ -105,7 +116,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   // Controllers are API clients like any other (DESIGN.md §2.1).
   const controllers = new AbortController();
   const client = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-controller-manager' });
-  const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager') }, controllers.signal)];
+  const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager'), settings: { nodeMonitorGracePeriodMs } }, controllers.signal)];
   if (!args['disable-scheduler']) {
     const schedulerClient = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-scheduler' });
     running.push(startScheduler(schedulerClient, { logger: logger.child('scheduler'), signal: controllers.signal }).finally(() => schedulerClient.close()));

@@ -16,6 +16,13 @@ export interface ControllerContext {
   logger: Logger;
   clock: Clock;
   recorder: EventRecorder;
+  /** Per-controller tunables (upstream's kube-controller-manager flags); absent ones take upstream defaults. */
+  settings?: ControllerSettings;
+}
+
+export interface ControllerSettings {
+  /** --node-monitor-grace-period (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
 }
 
 /** A started controller runs until `signal` aborts, then resolves once stopped. */

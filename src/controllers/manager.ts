@@ -11,7 +11,10 @@ import type { ApiClient } from '../client/api-client.js';
 import { type Clock, realClock } from '../client/clock.js';
 import { SharedInformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/logger.js';
-import type { ControllerFactory, RunnableController } from './context.js';
+import type { ControllerFactory, ControllerSettings, RunnableController } from './context.js';
+import { createDisruptionController } from './disruption/disruption-controller.js';
+import { createNodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
+import { createTaintEvictionController } from './nodelifecycle/taint-eviction-controller.js';
 import { ApiEventRecorder } from './events.js';
 import { createGarbageCollectorController } from './garbagecollector/garbage-collector.js';
 import { createNamespaceController } from './namespace/namespace-controller.js';
@@ -20,6 +23,9 @@ import { createRootCaCertPublisher } from './root-ca-cert-publisher/publisher.js
 import { createServiceAccountController } from './serviceaccount/serviceaccounts-controller.js';
 import { createDaemonSetController } from './daemonset/daemonset-controller.js';
 import { createStatefulSetController } from './statefulset/statefulset-controller.js';
+import { createCronJobController } from './cronjob/cronjob-controller.js';
+import { createJobController } from './job/job-controller.js';
+import { createTtlAfterFinishedController } from './job/ttl-after-finished.js';
 
 /** Every controller the manager can run, by its upstream name. */
 export const controllerRegistry: Record<string, ControllerFactory> = {
@@ -29,6 +35,12 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   garbagecollector: createGarbageCollectorController,
   serviceaccount: createServiceAccountController,
   'root-ca-cert-publisher': createRootCaCertPublisher,
+  nodelifecycle: (ctx) => createNodeLifecycleController(ctx, { nodeMonitorGracePeriodMs: ctx.settings?.nodeMonitorGracePeriodMs }),
+  'taint-eviction-controller': createTaintEvictionController,
+  disruption: createDisruptionController,
+  job: createJobController,
+  'ttl-after-finished': createTtlAfterFinishedController,
+  cronjob: createCronJobController,
   statefulset: createStatefulSetController,
   daemonset: createDaemonSetController,
   // --- workload controllers: deployment, job, cronjob, statefulset, daemonset are added here ---
@@ -42,11 +54,15 @@ const eventComponents: Record<string, string> = {
   deployment: 'deployment-controller',
   job: 'job-controller',
   cronjob: 'cronjob-controller',
+  'ttl-after-finished': 'ttl-after-finished-controller',
   statefulset: 'statefulset-controller',
   daemonset: 'daemonset-controller',
   serviceaccount: 'service-account-controller',
   'root-ca-cert-publisher': 'root-ca-cert-publisher',
   namespace: 'namespace-controller',
+  nodelifecycle: 'node-controller',
+  'taint-eviction-controller': 'taint-eviction-controller',
+  disruption: 'controllermanager',
 };
 
 /** The registered names that `selection` enables (upstream `IsControllerEnabled`). */
@@ -67,6 +83,7 @@ export interface ControllerManagerOptions {
   controllers?: string[];
   logger: Logger;
   clock?: Clock;
+  settings?: ControllerSettings;
 }
 
 /** Runs the selected controllers on `client` until `signal` aborts; resolves when all have stopped. */
@@ -92,6 +109,7 @@ export async function startControllerManager(client: ApiClient, opts: Controller
         logger: log.child(name),
         clock,
         recorder: recorder.forComponent(eventComponents[name] ?? `${name}-controller`),
+        settings: opts.settings,
       });
       started.push({ name, controller });
     } catch (e) {
