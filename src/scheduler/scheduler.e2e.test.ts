@@ -44,7 +44,8 @@ describe('scheduler against a real server', { skip: built ? false : 'needs the c
   let bindingServed = true;
 
   before(async () => {
-    server = await startServer();
+    // The test runs its own scheduler.
+    server = await startServer({ extraArgs: ['--disable-scheduler'] });
     client = await ApiClient.fromKubeconfig(server.kubeconfig);
     try {
       await client.request('POST', '/api/v1/namespaces/default/pods/no-such-pod/binding', { body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'no-such-pod' }, target: { kind: 'Node', name: 'x' } } });

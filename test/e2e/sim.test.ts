@@ -53,7 +53,8 @@ describe('simulated nodes', { skip: !haveKubectl && 'kubectl is not installed' }
   let running: Promise<void>;
 
   before(async () => {
-    srv = await startServer();
+    // The test binds pods itself.
+    srv = await startServer({ extraArgs: ['--disable-scheduler'] });
     client = await ApiClient.fromKubeconfig(srv.kubeconfig);
     let onReady!: () => void;
     const ready = new Promise<void>((r) => (onReady = r));

@@ -47,7 +47,8 @@ describe('statefulset controller against a real server', { skip }, () => {
   setMaxListeners(0, stop.signal);
 
   before(async () => {
-    server = await startServer();
+    // This test runs its own controller and binder against a bare API server.
+    server = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
     client = await ApiClient.fromKubeconfig(server.kubeconfig);
     const logger = createLogger('warn');
     let ready!: () => void;
