@@ -24,6 +24,7 @@ import { createServiceAccountController } from './serviceaccount/serviceaccounts
 import { createDaemonSetController } from './daemonset/daemonset-controller.js';
 import { createStatefulSetController } from './statefulset/statefulset-controller.js';
 import { createCronJobController } from './cronjob/cronjob-controller.js';
+import { createDeploymentController } from './deployment/deployment-controller.js';
 import { createJobController } from './job/job-controller.js';
 import { createTtlAfterFinishedController } from './job/ttl-after-finished.js';
 
@@ -38,6 +39,7 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   nodelifecycle: (ctx) => createNodeLifecycleController(ctx, { nodeMonitorGracePeriodMs: ctx.settings?.nodeMonitorGracePeriodMs }),
   'taint-eviction-controller': createTaintEvictionController,
   disruption: createDisruptionController,
+  deployment: createDeploymentController,
   job: createJobController,
   'ttl-after-finished': createTtlAfterFinishedController,
   cronjob: createCronJobController,
