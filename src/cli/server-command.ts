@@ -32,6 +32,7 @@ Flags:
   --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
   --disable-controller-manager do not run the controllers in this process (run \`capstan controller-manager\` elsewhere)
   --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
+  --controllers LIST           controllers to run, as kube-controller-manager's flag: '*' (default), 'name', '-name'
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
 `;
@@ -53,6 +54,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
         'datastore-endpoint': { type: 'string' },
         'disable-controller-manager': { type: 'boolean' },
         'disable-scheduler': { type: 'boolean' },
+        controllers: { type: 'string' },
         'log-level': { type: 'string' },
         'event-ttl': { type: 'string', default: '1h' },
         'node-monitor-grace-period': { type: 'string' },
@@ -116,7 +118,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   // Controllers are API clients like any other (DESIGN.md §2.1).
   const controllers = new AbortController();
   const client = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-controller-manager' });
-  const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager'), settings: { nodeMonitorGracePeriodMs } }, controllers.signal)];
+  const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager'), controllers: args.controllers?.split(',').map((c) => c.trim()).filter(Boolean), settings: { nodeMonitorGracePeriodMs } }, controllers.signal)];
   if (!args['disable-scheduler']) {
     const schedulerClient = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-scheduler' });
     running.push(startScheduler(schedulerClient, { logger: logger.child('scheduler'), signal: controllers.signal }).finally(() => schedulerClient.close()));

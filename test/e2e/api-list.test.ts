@@ -62,7 +62,8 @@ describe('LIST semantics', () => {
   };
 
   before(async () => {
-    srv = await startServer();
+    // The API server alone: no controller or scheduler writes behind the test's back.
+    srv = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
     api = apiHttp(srv);
     for (const ns of ['list-a', 'list-b']) await api.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 201);
     await Promise.all(

@@ -68,7 +68,8 @@ describe('write semantics', () => {
     return JSON.parse(r.body) as Status;
   };
   before(async () => {
-    srv = await startServer();
+    // The API server alone: no controller or scheduler writes behind the test's back.
+    srv = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
     api = apiHttp(srv);
     await api.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 201);
   });

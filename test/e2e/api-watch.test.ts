@@ -39,7 +39,8 @@ describe('WATCH semantics', () => {
   let srv: ServerHandle;
   let api: ApiHttp;
   before(async () => {
-    srv = await startServer();
+    // The API server alone: no controller or scheduler writes behind the test's back.
+    srv = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
     api = apiHttp(srv);
     await api.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 201);
     await api.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watch-other' } }, 201);

@@ -21,7 +21,8 @@ describe('@kubernetes/client-node', () => {
   let kc: k8s.KubeConfig;
   let core: k8s.CoreV1Api;
   before(async () => {
-    srv = await startServer();
+    // The API server alone: no controller or scheduler writes behind the test's back.
+    srv = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
     kc = new k8s.KubeConfig();
     kc.loadFromFile(srv.kubeconfig);
     core = kc.makeApiClient(k8s.CoreV1Api);

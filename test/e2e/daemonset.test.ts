@@ -51,7 +51,7 @@ describe('daemonset controller against a real server', { skip }, () => {
 
   before(async () => {
     // This test runs its own controller and binder against a bare API server.
-    server = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
+    server = await startServer({ extraArgs: ['--controllers', '*,-daemonset', '--disable-scheduler'] });
     client = await ApiClient.fromKubeconfig(server.kubeconfig);
     const logger = createLogger('warn');
     let ready!: () => void;

@@ -48,7 +48,7 @@ describe('statefulset controller against a real server', { skip }, () => {
 
   before(async () => {
     // This test runs its own controller and binder against a bare API server.
-    server = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
+    server = await startServer({ extraArgs: ['--controllers', '*,-statefulset', '--disable-scheduler'] });
     client = await ApiClient.fromKubeconfig(server.kubeconfig);
     const logger = createLogger('warn');
     let ready!: () => void;
