@@ -26,6 +26,7 @@ import { createStatefulSetController } from './statefulset/statefulset-controlle
 import { createCronJobController } from './cronjob/cronjob-controller.js';
 import { createDeploymentController } from './deployment/deployment-controller.js';
 import { createJobController } from './job/job-controller.js';
+import { createHorizontalPodAutoscalerController } from './podautoscaler/horizontal-controller.js';
 import { createTtlAfterFinishedController } from './job/ttl-after-finished.js';
 
 /** Every controller the manager can run, by its upstream name. */
@@ -45,6 +46,7 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   cronjob: createCronJobController,
   statefulset: createStatefulSetController,
   daemonset: createDaemonSetController,
+  horizontalpodautoscaling: (ctx) => createHorizontalPodAutoscalerController(ctx),
   // --- workload controllers: deployment, job, cronjob, statefulset, daemonset are added here ---
 };
 
@@ -65,6 +67,7 @@ const eventComponents: Record<string, string> = {
   nodelifecycle: 'node-controller',
   'taint-eviction-controller': 'taint-eviction-controller',
   disruption: 'controllermanager',
+  horizontalpodautoscaling: 'horizontal-pod-autoscaler',
 };
 
 /** The registered names that `selection` enables (upstream `IsControllerEnabled`). */
