@@ -155,22 +155,28 @@ export async function serveWatch(
       }
       const byKey = filter.matchKey(e.key);
       if (byKey === false) continue;
-      const cur = served_(e);
-      const nowMatch = byKey ?? filter.matches(cur);
+      // Plain JSON of an unconverted kind: match on the cached parse and share the event's frame
+      // with every other watcher, instead of cloning and re-serialising per watcher.
+      const plain = rendering.kind === 'json' && !convert;
+      const current = (): ApiObject => (plain ? e.object() : served_(e));
+      const frameFor = (type: WatchType): Buffer | string =>
+        plain ? e.frame(`${type}:${served}`, () => Buffer.from(`{"type":"${type}","object":${e.json}}\n`)) : frameOf(type, served_(e));
+      const nowMatch = byKey ?? filter.matches(current());
       if (e.type === 'delete') {
-        if (nowMatch) out.push(frameOf('DELETED', cur));
+        if (nowMatch) out.push(frameFor('DELETED'));
         continue;
       }
       if (e.type === 'create') {
-        if (nowMatch) out.push(frameOf('ADDED', cur));
+        if (nowMatch) out.push(frameFor('ADDED'));
         continue;
       }
-      const prev = e.prevObject() ? served_(e, true) : undefined;
-      const wasMatch = byKey ?? (prev ? filter.matches(prev) : false);
-      if (nowMatch && wasMatch) out.push(frameOf('MODIFIED', cur));
-      else if (nowMatch) out.push(frameOf('ADDED', cur));
-      else if (wasMatch && prev) {
+      const prevRaw = e.prevObject();
+      const wasMatch = byKey ?? (prevRaw ? filter.matches(plain ? prevRaw : served_(e, true)) : false);
+      if (nowMatch && wasMatch) out.push(frameFor('MODIFIED'));
+      else if (nowMatch) out.push(frameFor('ADDED'));
+      else if (wasMatch && prevRaw) {
         // Leaving the selection: the previous state at this event's revision (cacheWatcher.convertToWatchEvent).
+        const prev = served_(e, true);
         prev.metadata.resourceVersion = String(e.revision);
         out.push(frameOf('DELETED', prev));
       }

@@ -108,6 +108,8 @@ export function compareValues(schema: PatchSchema, a: unknown, b: unknown, node:
   const c: Comparison = { added: new FieldSet(), removed: new FieldSet(), modified: new FieldSet() };
   const walk = (x: unknown, y: unknown, n: PatchSchemaNode | undefined, path: string[], declaredName?: string): void => {
     if (x === undefined && y === undefined) return;
+    // Unchanged subtrees (most of an object on a status or binding write) need no walk.
+    if (x !== undefined && y !== undefined && jsonEqual(x, y)) return;
     const sx = shapeOf(schema, n, x);
     const sy = shapeOf(schema, n, y);
     const leaf = sx.kind === 'leaf' || sy.kind === 'leaf' || x === null || y === null || (x !== undefined && y !== undefined && sx.kind !== sy.kind);
