@@ -1,7 +1,7 @@
 /**
  * The DaemonSet controller against a real server, with three simulated nodes (one tainted) in this
- * process and a minimal binder standing in for the scheduler that binds each pod to the node its
- * required node affinity names: one pod per untainted node.
+ * process; the server's scheduler places each pod on the node its required node affinity names:
+ * one pod per untainted node.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,24 +23,6 @@ import { capstanBin, startServer, type ServerHandle } from './harness.js';
 const skip = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? false : 'needs the compiled server (npm run build)';
 if (skip) console.log(`daemonset e2e skipped: ${skip}`);
 
-/** Binds every unbound pod to the node its affinity names (the scheduler's job, kept out of this test). */
-async function runBinder(client: ApiClient, signal: AbortSignal): Promise<void> {
-  const inf = new Informer(listWatcherFor(client, podsRef, { fieldSelector: 'spec.nodeName=' }));
-  const bind = (p: ApiObject) => {
-    const name = p.metadata.name!;
-    const node = targetNodeName(p as never);
-    if (!node) return;
-    void client
-      .request('POST', `/api/v1/namespaces/${p.metadata.namespace}/pods/${name}/binding`, {
-        body: { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: node } },
-        signal,
-      })
-      .catch(() => undefined);
-  };
-  inf.addEventHandler({ onAdd: bind });
-  await inf.start(signal);
-}
-
 describe('daemonset controller against a real server', { skip }, () => {
   let server: ServerHandle;
   let client: ApiClient;
@@ -50,8 +32,8 @@ describe('daemonset controller against a real server', { skip }, () => {
   setMaxListeners(0, stop.signal);
 
   before(async () => {
-    // This test runs its own controller and binder against a bare API server.
-    server = await startServer({ extraArgs: ['--controllers', '*,-daemonset', '--disable-scheduler'] });
+    // This test runs its own DaemonSet controller; the server's scheduler places the pods.
+    server = await startServer({ extraArgs: ['--controllers', '*,-daemonset'] });
     client = await ApiClient.fromKubeconfig(server.kubeconfig);
     const logger = createLogger('warn');
     let ready!: () => void;
@@ -66,7 +48,7 @@ describe('daemonset controller against a real server', { skip }, () => {
       recorder: { event: () => undefined },
       informers: { informerFor: (r: ResourceRef) => informers.get(r.plural) ?? informers.set(r.plural, new Informer(listWatcherFor(client, r))).get(r.plural)! },
     };
-    running.push(createDaemonSetController(ctx).start(stop.signal), runBinder(client, stop.signal));
+    running.push(createDaemonSetController(ctx).start(stop.signal));
     await client.patch(nodesRef, 'sim-2', { spec: { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] } }, 'merge');
   });
   after(async () => {
