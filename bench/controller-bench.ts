@@ -259,6 +259,20 @@ function fmtIdle(r: IdleResult): { cpu: string; seconds: string } {
   };
 }
 
+/** The store's current resourceVersion (a LIST's), so a phase's writes can be counted. */
+async function currentRv(conn: Connection): Promise<number> {
+  const l = await conn.json<{ metadata?: { resourceVersion?: string } }>('GET', `/api/v1/namespaces/${ns}/configmaps?limit=1`);
+  return Number(l.metadata?.resourceVersion ?? NaN);
+}
+
+/** Events in the benchmark namespace (their `count`s summed) by reason. */
+async function eventCounts(conn: Connection): Promise<string> {
+  const l = await conn.json<{ items: { reason?: string; count?: number }[] }>('GET', `/api/v1/namespaces/${ns}/events`);
+  const by = new Map<string, number>();
+  for (const e of l.items) by.set(e.reason ?? '', (by.get(e.reason ?? '') ?? 0) + (e.count ?? 1));
+  return `${l.items.length} Event objects (${[...by].map(([r, n]) => `${r} ${n}`).join(', ')})`;
+}
+
 async function patchDeployment(conn: Connection, patch: unknown): Promise<void> {
   const res = await conn.request('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/${deployName}`, JSON.stringify(patch), { 'Content-Type': 'application/merge-patch+json' });
   if (res.status !== 200) throw new Error(`PATCH deployment: HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 500)}`);
@@ -314,6 +328,7 @@ async function run(o: Options): Promise<void> {
       };
     };
 
+    let rv0 = await currentRv(c);
     let t0 = process.hrtime.bigint();
     let stopObs = t.observe(mark('up', t0));
     let cpuEnd = cpuPhase();
@@ -328,9 +343,11 @@ async function run(o: Options): Promise<void> {
       '≤ 10 s',
       passFail(upMs <= 10_000),
     ]);
-    process.stdout.write(`scale-up: ${fmt(upMs / 1000, 2)} s\n`);
+    let rv1 = await currentRv(c);
+    process.stdout.write(`scale-up: ${fmt(upMs / 1000, 2)} s; ${rv1 - rv0} writes in the store (${fmt((rv1 - rv0) / o.replicas, 1)} per pod, Lease renewals included); ${await eventCounts(c)}\n`);
 
     // 2. Rolling update: new image; track the fewest available replicas seen on the way.
+    rv0 = await currentRv(c);
     t0 = process.hrtime.bigint();
     let minAvailable = Number.POSITIVE_INFINITY;
     let maxTotal = 0;
@@ -356,7 +373,8 @@ async function run(o: Options): Promise<void> {
       '≤ 30 s',
       passFail(rollMs <= 30_000),
     ]);
-    process.stdout.write(`rolling update: ${fmt(rollMs / 1000, 2)} s\n`);
+    rv1 = await currentRv(c);
+    process.stdout.write(`rolling update: ${fmt(rollMs / 1000, 2)} s; ${rv1 - rv0} writes in the store (${fmt((rv1 - rv0) / o.replicas, 1)} per replaced pod); ${await eventCounts(c)}\n`);
 
     // 3. Idle with `idlePods` pods.
     let idle: IdleResult | undefined;
