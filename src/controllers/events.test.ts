@@ -66,3 +66,24 @@ test('events about cluster-scoped objects go to the default namespace', async ()
     await new Promise((r) => api.server.close(r));
   }
 });
+
+test('similar events are combined after 10, and each object gets a burst of 25', async () => {
+  const api = await fakeApi();
+  const client = new ApiClient({ server: api.url });
+  const clock = new FakeClock(Date.parse('2024-05-01T00:00:00Z'));
+  const rec = new ApiEventRecorder(client, { component: 'replicaset-controller', clock });
+  const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'ns', uid: 'u1' } };
+  try {
+    for (let i = 0; i < 40; i++) rec.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: web-${i}`);
+    await rec.close();
+    // 9 distinct events, then one combined event counted up to the 25-event burst.
+    assert.equal(api.calls.length, 25);
+    assert.deepEqual(api.calls.slice(0, 10).map((c) => c.method), [...Array(10).fill('POST')]);
+    assert.equal(api.calls[9]!.body.message, '(combined from similar events): Created pod: web-9');
+    assert.deepEqual(api.calls.slice(10).map((c) => c.method), [...Array(15).fill('PATCH')]);
+    assert.equal(api.calls[24]!.body.count, 16);
+  } finally {
+    client.close();
+    await new Promise((r) => api.server.close(r));
+  }
+});

@@ -94,12 +94,16 @@ export class ApiEventRecorder implements EventRecorder {
     return child;
   }
 
-  event(obj: ApiObject, type: EventType, reason: string, message: string): void {
+  event(obj: ApiObject, type: EventType, reason: string, originalMessage: string): void {
     if (this.closed) return;
     const now = this.clock.now();
     const ref = objectReference(obj);
     const host = this.opts.host ?? '';
-    const key = eventKey(this.opts.component, host, ref, type, reason, message);
+    // client-go's EventCorrelator: similar events (same object and reason, other messages) are
+    // combined into one after 10 within 10 minutes, and each object gets a burst of 25 events,
+    // then one per 5 minutes (the spam filter).
+    const { message, key } = this.aggregate(eventKey(this.opts.component, host, ref, type, reason, ''), eventKey(this.opts.component, host, ref, type, reason, originalMessage), originalMessage, now);
+    if (!this.spamAllows(JSON.stringify([this.opts.component, host, ref.kind, ref.namespace ?? '', ref.name, ref.uid ?? '', ref.apiVersion ?? '']), now)) return;
     this.opts.logger?.debug('event', { object: `${ref.namespace ? ref.namespace + '/' : ''}${ref.name}`, kind: ref.kind, type, reason, message });
     this.tail = this.tail.then(() => this.write(key, ref, type, reason, message, now)).catch((e: unknown) => {
       this.opts.logger?.warn('could not write event', { reason, object: ref.name, error: (e as Error).message });
@@ -151,6 +155,39 @@ export class ApiEventRecorder implements EventRecorder {
     };
     await this.client.create(eventsResource, ev as unknown as ApiObject, { namespace });
     this.remember(key, { name, namespace, count: 1, firstTimestamp: ts, lastSeenMs: now });
+  }
+
+  private readonly similar = new Map<string, { messages: Set<string>; lastMs: number }>();
+  private readonly buckets = new Map<string, { tokens: number; lastMs: number }>();
+
+  /** EventAggregator: after 10 distinct messages for one object+reason, one combined event counts them all. */
+  private aggregate(aggregateKey: string, exactKey: string, message: string, now: number): { message: string; key: string } {
+    const interval = 600_000;
+    let rec = this.similar.get(aggregateKey);
+    if (!rec || now - rec.lastMs > interval) rec = { messages: new Set(), lastMs: now };
+    rec.lastMs = now;
+    rec.messages.add(message);
+    this.similar.delete(aggregateKey);
+    this.similar.set(aggregateKey, rec);
+    while (this.similar.size > (this.opts.maxCacheEntries ?? 4096)) this.similar.delete(this.similar.keys().next().value as string);
+    if (rec.messages.size < 10) return { message, key: exactKey };
+    rec.messages.delete(rec.messages.values().next().value as string);
+    return { message: `(combined from similar events): ${message}`, key: aggregateKey };
+  }
+
+  /** EventSourceObjectSpamFilter: a token bucket per source and object, burst 25, one token per 5 minutes. */
+  private spamAllows(key: string, now: number): boolean {
+    const burst = 25;
+    const refillMs = 300_000;
+    const b = this.buckets.get(key) ?? { tokens: burst, lastMs: now };
+    b.tokens = Math.min(burst, b.tokens + (now - b.lastMs) / refillMs);
+    b.lastMs = now;
+    this.buckets.delete(key);
+    this.buckets.set(key, b);
+    while (this.buckets.size > (this.opts.maxCacheEntries ?? 4096)) this.buckets.delete(this.buckets.keys().next().value as string);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   private remember(key: string, entry: CacheEntry): void {
