@@ -95,7 +95,7 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
     services,
     resources,
     schema: new StructuralSchemaChecker(resolver),
-    tables: new PrinterTableRenderer(),
+    tables: new PrinterTableRenderer(resolver),
     openapi: (rs) => openapiDocuments(rs, resolver),
     version: o.version,
     logger: o.logger,

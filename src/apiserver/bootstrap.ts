@@ -9,8 +9,8 @@ import type { ResourceRegistry } from './registry/resource-registry.js';
 const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 const priorityClasses = [
-  { name: 'system-node-critical', value: 2000001000, description: 'Used for system critical pods that must not be moved from their current node.' },
-  { name: 'system-cluster-critical', value: 2000000000, description: 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.' },
+  { name: 'system-node-critical', value: 2000001000, description: 'For pods critical to a node itself; they are never moved elsewhere.' },
+  { name: 'system-cluster-critical', value: 2000000000, description: 'For pods critical to the cluster; they may move to another node.' },
 ];
 
 async function ensure(registry: ResourceRegistry, group: string, version: string, plural: string, obj: ApiObject): Promise<void> {

@@ -58,7 +58,7 @@ export const intOrStringDefinition = 'io.k8s.apimachinery.pkg.util.intstr.IntOrS
 /** Definitions whose shape is special on the wire (custom JSON marshalling upstream). */
 export const specialDefinitions: Readonly<Record<string, SchemaNode>> = {
   [intOrStringDefinition]: {
-    description: 'IntOrString is a type that can hold an int32 or a string. When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.',
+    description: 'An integer or a string (for example a port number or name, or a count or percentage).',
     type: 'string',
     format: 'int-or-string',
   },

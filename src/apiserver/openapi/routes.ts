@@ -50,30 +50,30 @@ export const scaleDefinition = 'io.k8s.api.autoscaling.v1.Scale';
 const q = (name: string, type: Param['type'], description: string): Param => ({ name, in: 'query', type, description });
 
 export const params = {
-  pretty: q('pretty', 'string', "If 'true', then the output is pretty printed. Defaults to 'false' unless the user-agent indicates a browser or command-line HTTP tool (curl and wget)."),
-  dryRun: q('dryRun', 'string', 'When present, indicates that modifications should not be persisted. Valid values are: - All: all dry run stages will be processed'),
-  fieldManager: q('fieldManager', 'string', 'fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters.'),
-  fieldValidation: q('fieldValidation', 'string', 'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn (the default), Strict.'),
-  force: q('force', 'boolean', 'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests.'),
-  allowWatchBookmarks: q('allowWatchBookmarks', 'boolean', 'allowWatchBookmarks requests watch events with type "BOOKMARK". Servers that do not implement bookmarks may ignore this flag.'),
-  continue: q('continue', 'string', 'The continue option should be set when retrieving more results from the server.'),
-  fieldSelector: q('fieldSelector', 'string', 'A selector to restrict the list of returned objects by their fields. Defaults to everything.'),
-  labelSelector: q('labelSelector', 'string', 'A selector to restrict the list of returned objects by their labels. Defaults to everything.'),
-  limit: q('limit', 'integer', 'limit is a maximum number of responses to return for a list call.'),
-  resourceVersion: q('resourceVersion', 'string', 'resourceVersion sets a constraint on what resource versions a request may be served from. Defaults to unset.'),
-  resourceVersionMatch: q('resourceVersionMatch', 'string', 'resourceVersionMatch determines how resourceVersion is applied to list calls. Defaults to unset.'),
-  sendInitialEvents: q('sendInitialEvents', 'boolean', '`sendInitialEvents=true` may be set together with `watch=true`: the stream begins with synthetic events for the current state of all objects, then a bookmark.'),
-  timeoutSeconds: q('timeoutSeconds', 'integer', 'Timeout for the list/watch call. This limits the duration of the call, regardless of any activity or inactivity.'),
-  watch: q('watch', 'boolean', 'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications. Specify resourceVersion.'),
-  gracePeriodSeconds: q('gracePeriodSeconds', 'integer', 'The duration in seconds before the object should be deleted. Zero means delete immediately. Defaults to the per-object value if not specified.'),
-  ignoreStoreReadErrorWithClusterBreakingPotential: q('ignoreStoreReadErrorWithClusterBreakingPotential', 'boolean', 'if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error.'),
-  orphanDependents: q('orphanDependents', 'boolean', 'Deprecated: please use the PropagationPolicy, this field will be deprecated in 1.7. Should the dependent objects be orphaned.'),
-  propagationPolicy: q('propagationPolicy', 'string', "Whether and how garbage collection will be performed. Acceptable values are: 'Orphan', 'Background', 'Foreground'."),
+  pretty: q('pretty', 'string', "'true' indents the JSON response for reading."),
+  dryRun: q('dryRun', 'string', "'All' runs every stage of the request (defaulting, validation, admission) but stores nothing."),
+  fieldManager: q('fieldManager', 'string', 'Who makes this change, as recorded in metadata.managedFields: at most 128 printable characters. Required for apply patches.'),
+  fieldValidation: q('fieldValidation', 'string', "What happens to unknown or duplicate fields in the body: 'Ignore' drops them, 'Warn' (default) drops them with a Warning header, 'Strict' fails the request."),
+  force: q('force', 'boolean', 'For apply patches only: take ownership of fields other managers own instead of failing with a conflict.'),
+  allowWatchBookmarks: q('allowWatchBookmarks', 'boolean', 'Ask for BOOKMARK events, which carry only a resourceVersion to resume from.'),
+  continue: q('continue', 'string', 'The token from the previous page of a chunked list.'),
+  fieldSelector: q('fieldSelector', 'string', 'Only objects whose selectable fields match, e.g. spec.nodeName=node-1. Empty selects everything.'),
+  labelSelector: q('labelSelector', 'string', "Only objects whose labels match, e.g. 'app=web,tier in (a,b)'. Empty selects everything."),
+  limit: q('limit', 'integer', 'At most this many items; the response then carries a continue token for the rest.'),
+  resourceVersion: q('resourceVersion', 'string', 'Which state to read or watch from (see resourceVersionMatch). Unset: the newest.'),
+  resourceVersionMatch: q('resourceVersionMatch', 'string', "How resourceVersion applies to a list: 'Exact' or 'NotOlderThan'."),
+  sendInitialEvents: q('sendInitialEvents', 'boolean', 'With watch=true: start with ADDED events for the current objects, then a BOOKMARK marking their end.'),
+  timeoutSeconds: q('timeoutSeconds', 'integer', 'End the list or watch after this many seconds.'),
+  watch: q('watch', 'boolean', 'Stream ADDED, MODIFIED and DELETED events instead of returning a list.'),
+  gracePeriodSeconds: q('gracePeriodSeconds', 'integer', "Seconds before the object is removed; 0 removes it at once. Unset: the object's own default."),
+  ignoreStoreReadErrorWithClusterBreakingPotential: q('ignoreStoreReadErrorWithClusterBreakingPotential', 'boolean', 'Delete an object that can no longer be read from storage. Unsafe.'),
+  orphanDependents: q('orphanDependents', 'boolean', "Deprecated: use propagationPolicy. 'true' keeps the dependents."),
+  propagationPolicy: q('propagationPolicy', 'string', "What happens to dependents: 'Orphan', 'Background' or 'Foreground'."),
 };
 
 const pathParam = (name: string, description: string): Param => ({ name, in: 'path', type: 'string', required: true, description });
 const nameParam = (kind: string): Param => pathParam('name', `name of the ${kind}`);
-const namespaceParam = pathParam('namespace', 'object name and auth scope, such as for teams and projects');
+const namespaceParam = pathParam('namespace', 'the namespace the object lives in');
 
 const listParams = [
   params.allowWatchBookmarks, params.continue, params.fieldSelector, params.labelSelector, params.limit,
@@ -164,10 +164,10 @@ export function resourcePaths(r: ResourceDef, resolver: SchemaResolver): PathIte
   }
   if (can('watch')) {
     const watchOp = (action: Action, id: string, description: string): Operation => op('get', action, id, description, { responses: { '200': watchEventDefinition }, watch: true });
-    items.push({ path: `${prefix}/watch${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}`, params: [...listParams, ...scopeParams, params.pretty], operations: [watchOp('watchlist', `watch${gv}${ns}${r.kind}List`, `watch individual changes to a list of ${r.kind}. deprecated: use the 'watch' parameter with a list operation instead.`)] });
-    items.push({ path: `${prefix}/watch${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}/{name}`, params: [...listParams, nm, ...scopeParams, params.pretty], operations: [watchOp('watch', `watch${gv}${ns}${r.kind}`, `watch changes to an object of kind ${r.kind}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.`)] });
+    items.push({ path: `${prefix}/watch${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}`, params: [...listParams, ...scopeParams, params.pretty], operations: [watchOp('watchlist', `watch${gv}${ns}${r.kind}List`, `stream changes to ${r.kind} objects (deprecated: list with watch=true)`)] });
+    items.push({ path: `${prefix}/watch${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}/{name}`, params: [...listParams, nm, ...scopeParams, params.pretty], operations: [watchOp('watch', `watch${gv}${ns}${r.kind}`, `stream changes to one ${r.kind} (deprecated: list with watch=true and a metadata.name field selector)`)] });
     if (r.namespaced) {
-      items.push({ path: `${prefix}/watch/${r.plural}`, params: [...listParams, params.pretty], operations: [watchOp('watchlist', `watch${gv}${r.kind}ListForAllNamespaces`, `watch individual changes to a list of ${r.kind}. deprecated: use the 'watch' parameter with a list operation instead.`)] });
+      items.push({ path: `${prefix}/watch/${r.plural}`, params: [...listParams, params.pretty], operations: [watchOp('watchlist', `watch${gv}${r.kind}ListForAllNamespaces`, `stream changes to ${r.kind} objects (deprecated: list with watch=true)`)] });
     }
   }
   return items;

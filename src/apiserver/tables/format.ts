@@ -5,12 +5,13 @@
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { TableColumnDefinition } from './types.js';
-import { fieldDocs, type FieldDocKey } from './field-docs.js';
 
-/** A column definition; `doc` is a field-doc key or literal description text. */
-export function column(name: string, type: string, doc: FieldDocKey | string, opts: { priority?: number; format?: string } = {}): TableColumnDefinition {
-  const description = doc in fieldDocs ? fieldDocs[doc as FieldDocKey] : doc;
-  return { name, type, format: opts.format ?? '', description, priority: opts.priority ?? 0 };
+/**
+ * A column definition; `doc` is a field-doc key (`core.PodSpec.nodeName`, resolved against the API
+ * schema when the Table is served; see field-docs.ts) or literal description text.
+ */
+export function column(name: string, type: string, doc: string, opts: { priority?: number; format?: string } = {}): TableColumnDefinition {
+  return { name, type, format: opts.format ?? '', description: doc, priority: opts.priority ?? 0 };
 }
 
 /** The NAME column every printer starts with. */

@@ -40,7 +40,7 @@ describe('pod table', () => {
         ['Readiness Gates', 'string', '', 1],
       ],
     );
-    assert.match(converter.columns[0]!.description, /^Name must be unique within a namespace/);
+    assert.equal(converter.columns[0]!.description, 'meta.ObjectMeta.name');
   });
 
   test('running pod', () => {

@@ -1,4 +1,6 @@
 import { test, describe } from 'node:test';
+import { loadSchema } from '../../api/schema/load-schema.js';
+import { describeColumn } from './field-docs.js';
 import assert from 'node:assert/strict';
 import type { ApiObject } from '../../api/object.js';
 import { builtinResources } from '../../api/builtin-resources.js';
@@ -29,11 +31,13 @@ describe('every built-in resource has a converter whose rows match its columns',
       assert.equal(row!.cells[c.columns.findIndex((col) => col.format === 'name')], 'x');
     });
   }
-  test('column descriptions resolve to API field docs', () => {
+  test('column descriptions resolve to API field docs', async () => {
+    const resolver = await loadSchema();
     for (const r of builtinResources()) {
       for (const c of tableConverterFor(r.group, r.plural).columns) {
-        assert.doesNotMatch(c.description, /^[a-z]+\.[A-Z]\w+\.\w+$/, `${r.plural} ${c.name}`);
-        assert.notEqual(c.description, '', `${r.plural} ${c.name}`);
+        const text = describeColumn(c.description, resolver);
+        assert.doesNotMatch(text, /^[a-z]+\.[A-Z]\w+\.\w+$/, `${r.plural} ${c.name}: ${c.description} is not in the schema`);
+        assert.notEqual(text, '', `${r.plural} ${c.name}`);
       }
     }
   });
