@@ -18,6 +18,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { type Clock, realClock } from '../client/clock.js';
 import type { ResourceRef } from '../client/resource-path.js';
 import type { Logger } from '../util/logger.js';
+import { builtinRefs } from '../client/builtin-refs.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -26,7 +27,7 @@ export interface EventRecorder {
   event(obj: ApiObject, type: EventType, reason: string, message: string): void;
 }
 
-export const eventsResource: ResourceRef = { group: '', version: 'v1', plural: 'events', namespaced: true };
+export const eventsResource: ResourceRef = builtinRefs.events;
 
 export interface ApiEventRecorderOptions {
   /** `source.component` and `reportingComponent`, e.g. `replicaset-controller`. */

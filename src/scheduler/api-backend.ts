@@ -9,8 +9,10 @@ import type { ApiClient } from '../client/api-client.js';
 import { resourcePath } from '../client/resource-path.js';
 import type { EventSink } from './event-recorder.js';
 import type { SchedulerBackend } from './scheduler.js';
+import type { ResourceRef } from '../client/resource-path.js';
+import { builtinRefs } from '../client/builtin-refs.js';
 
-export const podsResource = { group: '', version: 'v1', plural: 'pods', namespaced: true } as const;
+export const podsResource: ResourceRef = builtinRefs.pods;
 
 const nowTime = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 

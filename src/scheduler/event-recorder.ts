@@ -11,8 +11,10 @@ import { isStatusError } from '../api/errors.js';
 import type { ApiClient } from '../client/api-client.js';
 import { type Clock, realClock } from '../client/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { ResourceRef } from '../client/resource-path.js';
+import { builtinRefs } from '../client/builtin-refs.js';
 
-export const eventsResource = { group: '', version: 'v1', plural: 'events', namespaced: true } as const;
+export const eventsResource: ResourceRef = builtinRefs.events;
 
 export type EventType = 'Normal' | 'Warning';
 

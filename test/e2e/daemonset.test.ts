@@ -9,10 +9,8 @@ import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { ApiObject } from '../../src/api/object.js';
 import { ApiClient } from '../../src/client/api-client.js';
+import { SharedInformerFactory } from '../../src/client/informer-factory.js';
 import { realClock } from '../../src/client/clock.js';
-import { Informer } from '../../src/client/informer.js';
-import { listWatcherFor } from '../../src/client/list-watch.js';
-import type { ResourceRef } from '../../src/client/resource-path.js';
 import { daemonSetsRef, nodesRef, podsRef } from '../../src/controllers/history/controller-context.js';
 import { targetNodeName } from '../../src/controllers/daemonset/daemon-pod.js';
 import { createDaemonSetController } from '../../src/controllers/daemonset/daemonset-controller.js';
@@ -40,13 +38,12 @@ describe('daemonset controller against a real server', { skip }, () => {
     const simReady = new Promise<void>((r) => (ready = r));
     running.push(startSimulatedNodes(client, { nodes: 3, logger, onReady: () => ready() }, stop.signal));
     await simReady;
-    const informers = new Map<string, Informer<ApiObject>>();
     const ctx = {
       client,
       logger,
       clock: realClock,
       recorder: { event: () => undefined },
-      informers: { informerFor: (r: ResourceRef) => informers.get(r.plural) ?? informers.set(r.plural, new Informer(listWatcherFor(client, r))).get(r.plural)! },
+      informers: new SharedInformerFactory(client),
     };
     running.push(createDaemonSetController(ctx).start(stop.signal));
     await client.patch(nodesRef, 'sim-2', { spec: { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] } }, 'merge');

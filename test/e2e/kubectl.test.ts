@@ -4,6 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
 
 const haveKubectl = kubectlPath() !== undefined;
@@ -196,6 +199,18 @@ describe('kubectl against capstan server', { skip: !haveKubectl && 'kubectl is n
     assert.ok(held.metadata.deletionTimestamp, 'deletionTimestamp set while the finalizer holds it');
     kc(srv, ['patch', 'cm', 'held', '-n', 'ml', '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
     assert.notEqual(kubectl(srv, ['get', 'cm', 'held', '-n', 'ml']).code, 0);
+  });
+
+  test('apply -k builds a kustomization and applies it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-kustomize-'));
+    try {
+      writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: ml\ncommonLabels:\n  team: ml\nconfigMapGenerator:\n- name: generated\n  literals:\n  - mode=serve\n');
+      assert.match(kc(srv, ['apply', '-k', dir]), /configmap\/generated-\w+ created/);
+      const names = kc(srv, ['get', 'cm', '-n', 'ml', '-l', 'team=ml', '-o', 'jsonpath={.items[*].data.mode}']);
+      assert.equal(names, 'serve');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('wait --for=jsonpath', () => {

@@ -9,10 +9,10 @@ import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { ApiObject } from '../../src/api/object.js';
 import { ApiClient } from '../../src/client/api-client.js';
+import { SharedInformerFactory } from '../../src/client/informer-factory.js';
 import { realClock } from '../../src/client/clock.js';
 import { Informer } from '../../src/client/informer.js';
 import { listWatcherFor } from '../../src/client/list-watch.js';
-import type { ResourceRef } from '../../src/client/resource-path.js';
 import { podsRef, pvcsRef, statefulSetsRef } from '../../src/controllers/history/controller-context.js';
 import { createStatefulSetController } from '../../src/controllers/statefulset/statefulset-controller.js';
 import { startSimulatedNodes } from '../../src/sim/simulated-nodes.js';
@@ -55,13 +55,12 @@ describe('statefulset controller against a real server', { skip }, () => {
     const simReady = new Promise<void>((r) => (ready = r));
     running.push(startSimulatedNodes(client, { nodes: 1, logger, onReady: () => ready() }, stop.signal));
     await simReady;
-    const informers = new Map<string, Informer<ApiObject>>();
     const ctx = {
       client,
       logger,
       clock: realClock,
       recorder: { event: () => undefined },
-      informers: { informerFor: (r: ResourceRef) => informers.get(r.plural) ?? informers.set(r.plural, new Informer(listWatcherFor(client, r))).get(r.plural)! },
+      informers: new SharedInformerFactory(client),
     };
     running.push(createStatefulSetController(ctx).start(stop.signal), runBinder(client, 'sim-0', stop.signal));
   });

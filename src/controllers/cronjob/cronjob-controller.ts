@@ -15,9 +15,10 @@ import { Controller, type ReconcileResult } from '../controller.js';
 import { getControllerOf } from '../controller-ref.js';
 import { isJobFinished } from '../job/job-conditions.js';
 import { jobRef, planCronJobSync } from './cronjob-sync.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
-export const cronJobsResource: ResourceRef = { group: 'batch', version: 'v1', plural: 'cronjobs', namespaced: true };
-const jobsResource: ResourceRef = { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true };
+export const cronJobsResource: ResourceRef = builtinRefs.cronjobs;
+const jobsResource: ResourceRef = builtinRefs.jobs;
 
 export class CronJobController implements RunnableController {
   readonly controller: Controller;

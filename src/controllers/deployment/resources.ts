@@ -1,6 +1,7 @@
 /** The resources the deployment controller reads and writes. */
 import type { ResourceRef } from '../../client/resource-path.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
-export const deploymentsResource: ResourceRef = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true };
-export const replicaSetsResource: ResourceRef = { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true };
-export const podsResource: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+export const deploymentsResource: ResourceRef = builtinRefs.deployments;
+export const replicaSetsResource: ResourceRef = builtinRefs.replicasets;
+export const podsResource: ResourceRef = builtinRefs.pods;

@@ -22,9 +22,10 @@ import { Controller } from '../controller.js';
 import { getControllerOf } from '../controller-ref.js';
 import { rfc3339 } from '../events.js';
 import { buildStatus, countHealthyPods, expectedPodCount, needsScale, pruneDisruptedPods, statusChanged } from './disruption-status.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
-export const pdbResource: ResourceRef = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true };
-const podsResource: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+export const pdbResource: ResourceRef = builtinRefs.poddisruptionbudgets;
+const podsResource: ResourceRef = builtinRefs.pods;
 const scaleResources = {
   ReplicaSet: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },

@@ -9,6 +9,7 @@ import type { Clock } from '../../client/clock.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceRef } from '../../client/resource-path.js';
 import type { Logger } from '../../util/logger.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
 export interface InformerSource {
   /** One shared informer per resource. */
@@ -27,9 +28,9 @@ export interface WorkloadControllerContext {
   recorder: EventSink;
 }
 
-export const podsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
-export const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
-export const pvcsRef: ResourceRef = { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true };
-export const controllerRevisionsRef: ResourceRef = { group: 'apps', version: 'v1', plural: 'controllerrevisions', namespaced: true };
-export const statefulSetsRef: ResourceRef = { group: 'apps', version: 'v1', plural: 'statefulsets', namespaced: true };
-export const daemonSetsRef: ResourceRef = { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true };
+export const podsRef: ResourceRef = builtinRefs.pods;
+export const nodesRef: ResourceRef = builtinRefs.nodes;
+export const pvcsRef: ResourceRef = builtinRefs.persistentvolumeclaims;
+export const controllerRevisionsRef: ResourceRef = builtinRefs.controllerrevisions;
+export const statefulSetsRef: ResourceRef = builtinRefs.statefulsets;
+export const daemonSetsRef: ResourceRef = builtinRefs.daemonsets;

@@ -12,7 +12,6 @@ import type { ApiClient } from '../../client/api-client.js';
 import type { Informer } from '../../client/informer.js';
 import { namespaceIndex } from '../../client/cache.js';
 import { objectKey, splitKey, type ResourceRef } from '../../client/resource-path.js';
-import type { Logger } from '../../util/logger.js';
 import type { ControllerContext, RunnableController } from '../context.js';
 import { Controller, type ReconcileResult } from '../controller.js';
 import { getControllerOf } from '../controller-ref.js';
@@ -21,9 +20,10 @@ import { ControllerExpectations } from '../expectations.js';
 import { slowStartBatch } from '../slow-start.js';
 import { hasTrackingFinalizer, jobTrackingFinalizer, podFromTemplate } from './job-pods.js';
 import { planJobSync } from './job-sync.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
-export const jobsResource: ResourceRef = { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true };
-export const podsResource: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+export const jobsResource: ResourceRef = builtinRefs.jobs;
+export const podsResource: ResourceRef = builtinRefs.pods;
 
 /** kube-controller-manager's --concurrent-job-syncs default. */
 const defaultWorkers = 5;
@@ -34,13 +34,11 @@ export class JobController implements RunnableController {
   private readonly pods: Informer<ApiObject>;
   private readonly client: ApiClient;
   private readonly recorder: EventRecorder;
-  private readonly logger: Logger;
   private readonly expectations: ControllerExpectations;
 
   constructor(private readonly ctx: ControllerContext, opts: { workers?: number } = {}) {
     this.client = ctx.client;
     this.recorder = ctx.recorder;
-    this.logger = ctx.logger;
     this.expectations = new ControllerExpectations(ctx.clock);
     this.jobs = ctx.informers.informerFor(jobsResource);
     this.pods = ctx.informers.informerFor(podsResource);

@@ -30,9 +30,10 @@ import {
   remainingRequeueMs,
 } from './deletion-decisions.js';
 import type { DiscoveredResource } from '../../client/discovery.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
-export const namespacesResource: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
-const podsResource: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+export const namespacesResource: ResourceRef = builtinRefs.namespaces;
+const podsResource: ResourceRef = builtinRefs.pods;
 
 /** The API calls the deleter makes. */
 export type DeleterClient = Pick<ApiClient, 'get' | 'list' | 'delete' | 'deleteCollection' | 'update' | 'updateStatus'>;

@@ -19,10 +19,11 @@ import type { ControllerContext, RunnableController } from '../context.js';
 import { Controller } from '../controller.js';
 import { type HealthTimings, type NodeHealth, defaultHealthTimings, healthDeadline, observeNodeHealth, rfc3339, unknownConditions } from './node-health.js';
 import { reconcileTaints } from './node-taints.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
-export const nodesResource: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
-export const leasesResource: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true };
-export const podsResource: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+export const nodesResource: ResourceRef = builtinRefs.nodes;
+export const leasesResource: ResourceRef = builtinRefs.leases;
+export const podsResource: ResourceRef = builtinRefs.pods;
 export const nodeLeaseNamespace = 'kube-node-lease';
 
 export interface NodeLifecycleOptions {

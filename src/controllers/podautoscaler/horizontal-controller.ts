@@ -24,13 +24,14 @@ import { MetricsApiSource, type MetricsSource, type PodMetricsSample } from './m
 import { type ReplicaProposal, type ResourceName, rawResourceReplicas, resourceReplicas } from './replica-calculator.js';
 import { ScaleTargetResolver } from './scale-target.js';
 import { ScalingHistory } from './scaling-behavior.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
 type HpaObj = HorizontalPodAutoscaler & ApiObject;
 type PodObj = Pod & ApiObject;
 type ScaleObj = Scale & ApiObject;
 
-export const hpaResource: ResourceRef = { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true };
-export const podsResource: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+export const hpaResource: ResourceRef = builtinRefs.horizontalpodautoscalers;
+export const podsResource: ResourceRef = builtinRefs.pods;
 
 /** --horizontal-pod-autoscaler-sync-period. */
 export const defaultSyncPeriodMs = 15_000;

@@ -20,8 +20,9 @@ import { ControllerExpectations } from '../expectations.js';
 import { isPodActive, isPodReady } from '../pod-util.js';
 import { slowStartBatch } from '../slow-start.js';
 import { availabilityRecheckMs, calculateStatus, podFromTemplate, type ReplicaSetLike, scaleAction, statusNeedsUpdate } from './replica-set-decisions.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
-export const podsResource: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+export const podsResource: ResourceRef = builtinRefs.pods;
 
 /** The kind a controller instance manages. */
 export interface ReplicaSetKind {

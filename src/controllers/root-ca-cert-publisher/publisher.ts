@@ -9,6 +9,7 @@ import type { ApiObject } from '../../api/object.js';
 import type { ResourceRef } from '../../client/resource-path.js';
 import { Controller } from '../controller.js';
 import type { ControllerContext, RunnableController } from '../context.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
 export const rootCaConfigMapName = 'kube-root-ca.crt';
 export const descriptionAnnotation = 'kubernetes.io/description';
@@ -16,8 +17,8 @@ export const rootCaDescription =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. ' +
   'No other usage is guaranteed across distributions of Kubernetes clusters.';
 
-const namespacesResource: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
-export const configMapsResource: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
+const namespacesResource: ResourceRef = builtinRefs.namespaces;
+export const configMapsResource: ResourceRef = builtinRefs.configmaps;
 
 export type PublishAction = { kind: 'none' } | { kind: 'create'; configMap: ConfigMap } | { kind: 'update'; configMap: ConfigMap };
 

@@ -9,9 +9,10 @@ import type { ApiObject } from '../../api/object.js';
 import type { ResourceRef } from '../../client/resource-path.js';
 import { Controller } from '../controller.js';
 import type { ControllerContext, RunnableController } from '../context.js';
+import { builtinRefs } from '../../client/builtin-refs.js';
 
-export const namespacesResource: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
-export const serviceAccountsResource: ResourceRef = { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true };
+export const namespacesResource: ResourceRef = builtinRefs.namespaces;
+export const serviceAccountsResource: ResourceRef = builtinRefs.serviceaccounts;
 
 /** The accounts every namespace gets (upstream's DefaultServiceAccountsControllerOptions). */
 export const defaultServiceAccounts = ['default'];

@@ -1,5 +1,5 @@
 import type { PluginFactory } from '../../framework/interface.js';
-import { type PodTopologySpreadArgs, PodTopologySpread, name } from './plugin.js';
+import { type PodTopologySpreadArgs, PodTopologySpread } from './plugin.js';
 
 export { PodTopologySpread, name } from './plugin.js';
 export type { PodTopologySpreadArgs } from './plugin.js';
