@@ -17,6 +17,7 @@ import { Informer } from '../../src/client/informer.js';
 import { listWatcherFor } from '../../src/client/list-watch.js';
 import { startControllerManager } from '../../src/controllers/manager.js';
 import { createLogger } from '../../src/util/logger.js';
+import { eventually } from '../support/eventually.js';
 
 const skip = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? (kubectlPath() ? false : 'needs kubectl') : 'needs the compiled server (npm run build)';
 const pods = { group: '', version: 'v1', plural: 'pods', namespaced: true };
@@ -106,8 +107,12 @@ describe('base controllers against a real server', { skip, timeout: 120_000 }, (
     await until(podInf, (ps) => !ps.some((p) => p.metadata.name === loser!.metadata!.name));
     assert.deepEqual(podInf.list().filter(ownedBy(uid)).map((p) => p.metadata.name).sort(), [keep1!.metadata!.name, keep2!.metadata!.name].sort());
 
-    const evs = await client.list<ApiObject & { reason?: string; involvedObject?: { uid?: string }; source?: { component?: string } }>(events, { namespace: 'default' });
-    const mine = evs.items.filter((e) => e.involvedObject?.uid === uid);
+    // Events are written asynchronously by the recorder: wait for the delete to be reported.
+    const mine = await eventually('the SuccessfulDelete event', async () => {
+      const evs = await client.list<ApiObject & { reason?: string; involvedObject?: { uid?: string }; source?: { component?: string } }>(events, { namespace: 'default' });
+      const own = evs.items.filter((e) => e.involvedObject?.uid === uid);
+      return own.some((e) => e.reason === 'SuccessfulDelete') ? own : undefined;
+    });
     assert.equal(mine.filter((e) => e.reason === 'SuccessfulCreate').length, 3);
     assert.equal(mine.filter((e) => e.reason === 'SuccessfulDelete').length, 1);
     assert.equal(mine[0]!.source?.component, 'replicaset-controller');

@@ -23,6 +23,7 @@ import { FakeMetricsSource } from '../../src/controllers/podautoscaler/metrics-s
 import { startSimulatedNodes } from '../../src/sim/simulated-nodes.js';
 import { createLogger } from '../../src/util/logger.js';
 import { capstanBin, startServer, type ServerHandle } from './harness.js';
+import { eventually } from '../support/eventually.js';
 
 const podsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 const deploymentsRef: ResourceRef = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true };
@@ -115,11 +116,14 @@ describe('horizontal pod autoscaler end to end', { skip }, () => {
     await waitForReplicas(3);
     const up = await client.get<HorizontalPodAutoscaler & ApiObject>(hpaRef, 'web', { namespace: 'default' });
     assert.ok(up.status?.lastScaleTime);
-    const events = (await client.list<Event>(eventsRef, { namespace: 'default', fieldSelector: 'involvedObject.name=web,involvedObject.kind=HorizontalPodAutoscaler' })).items;
-    assert.ok(
-      events.some((e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 3; reason: cpu resource utilization (percentage of request) above target'),
-      JSON.stringify(events.map((e) => e.message)),
-    );
+    // The recorder writes events asynchronously.
+    const rescaled = (e: Event) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 3; reason: cpu resource utilization (percentage of request) above target';
+    let events: Event[] = [];
+    await eventually('the SuccessfulRescale event', async () => {
+      events = (await client.list<Event>(eventsRef, { namespace: 'default', fieldSelector: 'involvedObject.name=web,involvedObject.kind=HorizontalPodAutoscaler' })).items;
+      return events.some(rescaled) ? true : undefined;
+    }, 10_000).catch(() => undefined);
+    assert.ok(events.some(rescaled), JSON.stringify(events.map((e) => e.message)));
 
     cpuPerPod = 10; // 20 % of the request
     await waitForReplicas(1);

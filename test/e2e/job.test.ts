@@ -18,6 +18,7 @@ import { JobController, jobsResource, podsResource } from '../../src/controllers
 import { CronJobController, cronJobsResource } from '../../src/controllers/cronjob/cronjob-controller.js';
 import { createLogger } from '../../src/util/logger.js';
 import { capstanBin, startServer, type ServerHandle } from './harness.js';
+import { eventually } from '../support/eventually.js';
 
 const compiled = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url));
 const skip = compiled ? false : 'needs the compiled server (npm run build)';
@@ -32,16 +33,6 @@ function startControllers(client: ApiClient, clock: Clock, signal: AbortSignal) 
   const controllers = [new JobController(ctx, { workers: 2 }), new CronJobController(ctx)];
   const running = Promise.all([informers.start(signal), ...controllers.map((c) => c.start(signal))]);
   return { informers, recorder, running };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const finishedCondition = async (client: ApiClient, name: string) => {
@@ -112,7 +103,7 @@ describe('job controllers against a real server', { skip }, () => {
   test('an Indexed Job whose index 2 fails once completes', async () => {
     // Index 2's first pod fails; its replacement (after the 10 s back-off) succeeds.
     await client.create(jobsResource, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'indexed', namespace: 'default' }, spec: { completionMode: 'Indexed', completions: 4, parallelism: 2, template: template({ 'test/exit-codes-2': '1,0' }) } } as ApiObject);
-    const job = await waitFor('Complete', () => finishedCondition(client, 'indexed'), 60_000).catch(async (e: Error) => {
+    const job = await eventually('Complete', () => finishedCondition(client, 'indexed'), 60_000).catch(async (e: Error) => {
       const j = await client.get<Job>(jobsResource, 'indexed', { namespace: 'default' });
       const pods = await client.list<Pod>(podsResource, { namespace: 'default', labelSelector: 'job-name=indexed' });
       throw new Error(`${e.message}: status ${JSON.stringify(j.status)}; pods ${JSON.stringify(pods.items.map((p) => [p.metadata?.name, p.status?.phase, p.metadata?.finalizers, p.metadata?.deletionTimestamp]))}`);
@@ -129,7 +120,7 @@ describe('job controllers against a real server', { skip }, () => {
 
   test('a Job failing past its backoffLimit fails with BackoffLimitExceeded', async () => {
     await client.create(jobsResource, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'doomed', namespace: 'default' }, spec: { backoffLimit: 0, template: template({ 'test/exit-codes': '1' }) } } as ApiObject);
-    const job = await waitFor('Failed', () => finishedCondition(client, 'doomed'));
+    const job = await eventually('Failed', () => finishedCondition(client, 'doomed'));
     const failed = job.status?.conditions?.find((c) => c.type === 'Failed');
     assert.equal(failed?.reason, 'BackoffLimitExceeded');
     assert.equal(failed?.message, 'Job has reached the specified backoff limit');
@@ -149,14 +140,14 @@ describe('cronjob controller on a fake clock', { skip }, () => {
       const first = Math.floor(created / 300_000) * 300_000 + 300_000;
       const clock = new FakeClock(first - 1000);
       const { running } = startControllers(client, clock, ac.signal);
-      const stepped = waitFor('the requeue timer', async () => (clock.pending() > 0 ? true : undefined));
+      const stepped = eventually('the requeue timer', async () => (clock.pending() > 0 ? true : undefined));
       await stepped;
       clock.step(2000);
       const jobName = `tick-${first / 60_000}`;
-      const job = await waitFor('the Job', () => client.get<Job>(jobsResource, jobName, { namespace: 'default' }).catch(() => undefined));
+      const job = await eventually('the Job', () => client.get<Job>(jobsResource, jobName, { namespace: 'default' }).catch(() => undefined));
       assert.equal(job.metadata?.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'], new Date(first).toISOString().replace('.000Z', 'Z'));
       assert.equal(job.metadata?.ownerReferences?.[0].kind, 'CronJob');
-      const status = await waitFor('status.active', async () => {
+      const status = await eventually('status.active', async () => {
         const c = await client.get<ApiObject & { status?: { active?: unknown[]; lastScheduleTime?: string } }>(cronJobsResource, 'tick', { namespace: 'default' });
         return c.status?.active?.length ? c.status : undefined;
       });
