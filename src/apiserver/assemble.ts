@@ -26,6 +26,7 @@ import { apiSelectors } from './machinery/selectors.js';
 import { PrinterTableRenderer } from './machinery/table-renderer.js';
 import { openapiDocuments } from './openapi/openapi-documents.js';
 import type { RegistryServices } from './registry/services.js';
+import type { ResourceEntry } from './registry/resource-registry.js';
 import { ApiServer, type VersionInfo } from './server.js';
 
 export interface AssembleOptions {
@@ -57,6 +58,23 @@ export function servedResources(): ResourceDef[] {
   });
 }
 
+/**
+ * Every PriorityClass, re-read from storage only when the class watch cache has moved on (pods are
+ * admitted far more often than classes change); `fresh` forces a read, for a name not yet seen.
+ */
+function priorityClassLister(store: Store, entry: () => ResourceEntry): (fresh: boolean) => Promise<PriorityClass[]> {
+  let cached: { head: number; classes: PriorityClass[] } | undefined;
+  return async (fresh) => {
+    const e = entry();
+    const head = e.cache.headRevision();
+    if (!fresh && cached && cached.head === head) return cached.classes;
+    const { items } = await store.list(resourcePrefix(e.def));
+    const classes = items.map((kv) => decodeStored(kv) as unknown as PriorityClass);
+    cached = { head, classes };
+    return classes;
+  };
+}
+
 export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> {
   const resolver = await loadSchema();
   const resources = servedResources();
@@ -75,11 +93,7 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
           return undefined;
         }
       }),
-      new PriorityAdmission(async () => {
-        const entry = server!.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses')!;
-        const { items } = await o.store.list(resourcePrefix(entry.def));
-        return items.map((kv) => decodeStored(kv) as unknown as PriorityClass);
-      }),
+      new PriorityAdmission(priorityClassLister(o.store, () => server!.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses')!)),
       new TaintNodesByCondition(),
       new DefaultTolerationSeconds(o.defaultTolerationSeconds, o.defaultTolerationSeconds),
     ]),

@@ -109,10 +109,14 @@ export function statusErrorFromResponse(code: number, body: string): StatusError
 
 /** Non-watch requests fail after this long without a response (client-go has no default; a stuck worker is worse). */
 const defaultRequestTimeoutMs = 60_000;
+/** Concurrent non-watch connections per client. */
+const maxRequestSockets = 64;
 
 export class ApiClient {
   private readonly base: URL;
+  /** Requests share a bounded pool; each watch holds its socket, so watches get their own pool. */
   private readonly agent: HttpAgent | HttpsAgent;
+  private readonly watchAgent: HttpAgent | HttpsAgent;
   private readonly headers: Record<string, string>;
   readonly config: Readonly<ClientConfig>;
 
@@ -120,15 +124,21 @@ export class ApiClient {
     this.config = config;
     this.base = new URL(config.server);
     const secure = this.base.protocol === 'https:';
-    this.agent = secure
-      ? new HttpsAgent({
-          keepAlive: true,
-          ca: config.caPem,
-          cert: config.clientCertPem,
-          key: config.clientKeyPem,
-          rejectUnauthorized: !config.insecureSkipTlsVerify,
-        })
-      : new HttpAgent({ keepAlive: true });
+    const newAgent = (maxSockets: number) =>
+      secure
+        ? new HttpsAgent({
+            keepAlive: true,
+            maxSockets,
+            ca: config.caPem,
+            cert: config.clientCertPem,
+            key: config.clientKeyPem,
+            rejectUnauthorized: !config.insecureSkipTlsVerify,
+          })
+        : new HttpAgent({ keepAlive: true, maxSockets });
+    // Bursts (hundreds of concurrent bindings or creates) queue for a connection instead of each
+    // paying for a new TLS handshake.
+    this.agent = newAgent(maxRequestSockets);
+    this.watchAgent = newAgent(Infinity);
     this.headers = { accept: 'application/json', 'user-agent': config.userAgent ?? 'capstan-client' };
     if (config.token) this.headers.authorization = `Bearer ${config.token}`;
   }
@@ -140,6 +150,7 @@ export class ApiClient {
   /** Closes idle keep-alive connections; in-flight requests and watches end with an error. */
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 
   // --- verbs -------------------------------------------------------------------------------------
@@ -218,7 +229,7 @@ export class ApiClient {
     const { namespace, signal, ...q } = opts;
     let res: IncomingMessage;
     try {
-      res = await this.send('GET', resourcePath(r, { namespace }), { query: { ...q, watch: true }, signal }, 0);
+      res = await this.send('GET', resourcePath(r, { namespace }), { query: { ...q, watch: true }, signal }, 0, this.watchAgent);
     } catch (e) {
       if (signal?.aborted) return;
       throw e;
@@ -256,7 +267,7 @@ export class ApiClient {
     return (body ? JSON.parse(body) : undefined) as T;
   }
 
-  private send(method: string, path: string, opts: RequestOptions, timeoutMs: number): Promise<IncomingMessage> {
+  private send(method: string, path: string, opts: RequestOptions, timeoutMs: number, agent = this.agent): Promise<IncomingMessage> {
     const url = new URL(path, this.base);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { ...this.headers };
@@ -268,7 +279,7 @@ export class ApiClient {
     }
     const doRequest = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = doRequest(url, { method, headers, agent: this.agent, signal: opts.signal }, resolve);
+      const req = doRequest(url, { method, headers, agent, signal: opts.signal }, resolve);
       req.on('error', reject);
       if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url.pathname}: no response within ${timeoutMs} ms`)));
       req.end(payload);

@@ -14,25 +14,30 @@ const forbidden = (def: ResourceDef, name: string, message: string) =>
   new StatusError(403, 'Forbidden', `${def.group ? `${def.plural}.${def.group}` : def.plural} "${name}" is forbidden: ${message}`, { name, group: def.group || undefined, kind: def.plural });
 
 export class PriorityAdmission implements Admission {
-  /** `listClasses` returns every PriorityClass (a small set; read per pod create). */
-  constructor(private readonly listClasses: () => Promise<PriorityClass[]>) {}
+  /**
+   * `listClasses` returns every PriorityClass (a small set), possibly from a cache that trails the
+   * newest writes (as upstream's lister does); `fresh` asks for a read of storage.
+   */
+  constructor(private readonly listClasses: (fresh: boolean) => Promise<PriorityClass[]>) {}
 
   async admit(op: Operation, def: ResourceDef, obj: ApiObject): Promise<void> {
     if (op !== 'CREATE') return;
     if (!def.group && def.kind === 'Pod') return this.admitPod(def, obj as unknown as Pod);
     if (def.group === 'scheduling.k8s.io' && def.kind === 'PriorityClass' && (obj as unknown as PriorityClass).globalDefault) {
-      const other = (await this.listClasses()).find((pc) => pc.globalDefault && pc.metadata?.name !== obj.metadata.name);
+      const other = (await this.listClasses(true)).find((pc) => pc.globalDefault && pc.metadata?.name !== obj.metadata.name);
       if (other) throw forbidden(def, obj.metadata.name ?? '', `PriorityClass ${other.metadata?.name} is already marked as default. Only one default can exist`);
     }
   }
 
   private async admitPod(def: ResourceDef, pod: Pod): Promise<void> {
     const spec = (pod.spec ?? {}) as NonNullable<Pod['spec']> & { priority?: number; preemptionPolicy?: string };
-    const classes = await this.listClasses();
+    let classes = await this.listClasses(false);
     let value = 0;
     let policy: string | undefined;
     if (spec.priorityClassName) {
-      const pc = classes.find((c) => c.metadata?.name === spec.priorityClassName);
+      const named = (cs: PriorityClass[]) => cs.find((c) => c.metadata?.name === spec.priorityClassName);
+      // A class created a moment ago may not be in the cache yet.
+      const pc = named(classes) ?? named((classes = await this.listClasses(true)));
       if (!pc) throw forbidden(def, pod.metadata?.name ?? '', `no PriorityClass with name ${spec.priorityClassName} was found`);
       value = pc.value;
       policy = pc.preemptionPolicy;

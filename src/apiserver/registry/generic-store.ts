@@ -127,6 +127,16 @@ export class GenericStore {
     return this.def.conversion ? (this.def.conversion.toStorage(obj) as ApiObject) : obj;
   }
 
+  /**
+   * The object as just written at `kv`'s revision. Without a conversion the in-memory object is
+   * what storage holds (less undefined members, which no response carries), so it is not re-parsed.
+   */
+  private stored(written: ApiObject, kv: KeyValue): ApiObject {
+    if (this.def.conversion) return this.toServed(decodeStored(kv));
+    written.metadata.resourceVersion = String(kv.modRevision);
+    return written;
+  }
+
   private async readCurrent(ns: string | undefined, name: string): Promise<{ kv: KeyValue; obj: ApiObject } | undefined> {
     let kv: KeyValue | undefined;
     try {
@@ -200,7 +210,7 @@ export class GenericStore {
       if (opts.dryRun) return { object: managed, warnings, created: true };
       try {
         const kv = await this.svc.store.create(this.key(meta.namespace, meta.name!), encodeForStorage(this.toStorage(managed)));
-        return { object: this.toServed(decodeStored(kv)), warnings, created: true };
+        return { object: this.stored(managed, kv), warnings, created: true };
       } catch (e) {
         if (generated && e instanceof StorageError && e.code === 'KeyExists' && attempt < 8) continue;
         if (generated && e instanceof StorageError && e.code === 'KeyExists')
@@ -268,8 +278,7 @@ export class GenericStore {
       if (opts.dryRun) return { object: out, warnings };
       try {
         const kv = await this.svc.store.update(this.key(ns, name), encodeForStorage(this.toStorage(out)), cur.kv.modRevision);
-        out = this.toServed(decodeStored(kv));
-        return { object: out, warnings };
+        return { object: this.stored(out, kv), warnings };
       } catch (e) {
         if (e instanceof StorageError && e.code === 'Conflict' && !givenRv) continue;
         if (e instanceof StorageError && e.code === 'KeyNotFound') throw notFoundError(this.gr, name);

@@ -24,7 +24,8 @@ describe('namespace controller against a real server', { skip }, () => {
   let running: Promise<void>;
 
   before(async () => {
-    server = await startServer();
+    // Only this test's controller acts (the server's own would also publish kube-root-ca.crt).
+    server = await startServer({ extraArgs: ['--disable-controller-manager'] });
     client = await ApiClient.fromKubeconfig(server.kubeconfig);
     running = new NamespaceController({ client, deletionGracePeriodMs: 0, workers: 2 }).start(ac.signal);
   });
@@ -45,12 +46,15 @@ describe('namespace controller against a real server', { skip }, () => {
     const inf = new Informer(listWatcherFor(client, configmaps, { namespace: 'doomed' }));
     const emptied = new Promise<void>((resolve) => inf.addEventHandler({ onDelete: () => inf.keys().length === 0 && resolve() }));
     const informerDone = inf.start(watchAc.signal);
-    await inf.waitForSync();
-    assert.equal(inf.keys().length, 2);
-    await client.delete(namespaces, 'doomed');
-    await emptied;
-    watchAc.abort();
-    await informerDone;
+    try {
+      await inf.waitForSync();
+      assert.equal(inf.keys().length, 2);
+      await client.delete(namespaces, 'doomed');
+      await emptied;
+    } finally {
+      watchAc.abort();
+      await informerDone;
+    }
 
     // Where the server serves namespaces/status and /finalize, the conditions are recorded and the namespace goes.
     const ns = await client.get<ApiObject>(namespaces, 'doomed').catch(() => undefined);

@@ -115,11 +115,10 @@ export function cloneManagers(m: Managers): Managers {
 
 /** The object without `metadata.managedFields`, as the comparisons see it. */
 export function withoutManagedFields(obj: unknown): unknown {
-  if (!isPlainObject(obj)) return obj;
-  const copy = deepCopy(obj);
-  const meta = copy.metadata;
-  if (isPlainObject(meta)) delete meta.managedFields;
-  return copy;
+  if (!isPlainObject(obj) || !isPlainObject(obj.metadata) || !('managedFields' in obj.metadata)) return obj;
+  // Shallow: the comparisons only read.
+  const { managedFields: _mf, ...meta } = obj.metadata;
+  return { ...obj, metadata: meta };
 }
 
 /**
