@@ -7,6 +7,7 @@ import { ApiClient } from '../client/api-client.js';
 import { loadKubeconfig } from '../client/client-config.js';
 import { controllerRegistry, enabledControllers, startControllerManager } from '../controllers/manager.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
+import { controllerFlagHelp, controllerFlagOptions, parseControllerFlags } from './controller-flags.js';
 
 const help = `Usage: capstan controller-manager --kubeconfig PATH [flags]
 
@@ -15,7 +16,7 @@ Flags:
   --context NAME           kubeconfig context (default: current-context)
   --controllers LIST       comma-separated controllers: '*' for all, 'foo' to enable, '-foo' to disable (default '*')
                            known: ${Object.keys(controllerRegistry).join(', ')}
-  --log-level LEVEL        debug, info, warn or error (default info); --v N is accepted too
+${controllerFlagHelp}  --log-level LEVEL        debug, info, warn or error (default info); --v N is accepted too
   -h, --help               show this help
 `;
 
@@ -28,6 +29,7 @@ export async function controllerManagerCommand(argv: string[]): Promise<number> 
         kubeconfig: { type: 'string' },
         context: { type: 'string' },
         controllers: { type: 'string' },
+        ...controllerFlagOptions,
         'log-level': { type: 'string' },
         v: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -54,7 +56,9 @@ export async function controllerManagerCommand(argv: string[]): Promise<number> 
     return 2;
   }
   let logger;
+  let settings;
   try {
+    settings = parseControllerFlags(args);
     logger = createLogger(parseLogLevel(args['log-level'] ?? args.v));
   } catch (e) {
     process.stderr.write(`capstan controller-manager: ${(e as Error).message}\n`);
@@ -70,7 +74,7 @@ export async function controllerManagerCommand(argv: string[]): Promise<number> 
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    await startControllerManager(client, { controllers, logger: logger.child('controller-manager') }, ac.signal);
+    await startControllerManager(client, { controllers, settings, logger: logger.child('controller-manager') }, ac.signal);
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

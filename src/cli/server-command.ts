@@ -16,6 +16,8 @@ import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from './scheduler-command.js';
 import { openStore } from '../storage/open-store.js';
 import { parseDuration } from '../util/duration.js';
+import type { ControllerSettings } from '../controllers/context.js';
+import { controllerFlagHelp, controllerFlagOptions, parseControllerFlags } from './controller-flags.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
 import { capstanVersion } from './version.js';
 
@@ -28,8 +30,7 @@ Flags:
   --write-kubeconfig PATH      also write the admin kubeconfig here
   --datastore-endpoint URL     sqlite://PATH (default: <data-dir>/state.db), memory://, or etcd://host:2379[,host:2379]
   --event-ttl DURATION         how long Events are kept after their last activity (default 1h)
-  --node-monitor-grace-period DURATION  a node silent this long is marked Unknown and tainted (default 40s)
-  --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
+${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
   --disable-controller-manager do not run the controllers in this process (run \`capstan controller-manager\` elsewhere)
   --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
   --controllers LIST           controllers to run, as kube-controller-manager's flag: '*' (default), 'name', '-name'
@@ -57,7 +58,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
         controllers: { type: 'string' },
         'log-level': { type: 'string' },
         'event-ttl': { type: 'string', default: '1h' },
-        'node-monitor-grace-period': { type: 'string' },
+        ...controllerFlagOptions,
         'default-toleration-seconds': { type: 'string' },
         v: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -79,11 +80,11 @@ export async function serverCommand(argv: string[]): Promise<number> {
   }
   let eventTtlMs: number;
   let logLevel;
-  let nodeMonitorGracePeriodMs: number | undefined;
+  let settings: ControllerSettings;
   let defaultTolerationSeconds: number | undefined;
   try {
     eventTtlMs = parseDuration(args['event-ttl']!);
-    if (args['node-monitor-grace-period'] !== undefined) nodeMonitorGracePeriodMs = parseDuration(args['node-monitor-grace-period']);
+    settings = parseControllerFlags(args);
     if (args['default-toleration-seconds'] !== undefined) {
       defaultTolerationSeconds = Number(args['default-toleration-seconds']);
       if (!Number.isInteger(defaultTolerationSeconds) || defaultTolerationSeconds < 0) throw new Error(`invalid --default-toleration-seconds ${JSON.stringify(args['default-toleration-seconds'])}`);
@@ -118,7 +119,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   // Controllers are API clients like any other (DESIGN.md §2.1).
   const controllers = new AbortController();
   const client = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-controller-manager' });
-  const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager'), controllers: args.controllers?.split(',').map((c) => c.trim()).filter(Boolean), settings: { nodeMonitorGracePeriodMs } }, controllers.signal)];
+  const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager'), controllers: args.controllers?.split(',').map((c) => c.trim()).filter(Boolean), settings }, controllers.signal)];
   if (!args['disable-scheduler']) {
     const schedulerClient = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-scheduler' });
     running.push(startScheduler(schedulerClient, { logger: logger.child('scheduler'), signal: controllers.signal }).finally(() => schedulerClient.close()));

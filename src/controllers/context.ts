@@ -23,6 +23,8 @@ export interface ControllerContext {
 export interface ControllerSettings {
   /** --node-monitor-grace-period (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** --terminated-pod-gc-threshold (default 12,500; 0 turns collection of terminated pods off). */
+  terminatedPodGcThreshold?: number;
 }
 
 /** A started controller runs until `signal` aborts, then resolves once stopped. */

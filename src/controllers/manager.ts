@@ -28,6 +28,7 @@ import { createDeploymentController } from './deployment/deployment-controller.j
 import { createJobController } from './job/job-controller.js';
 import { createHorizontalPodAutoscalerController } from './podautoscaler/horizontal-controller.js';
 import { createTtlAfterFinishedController } from './job/ttl-after-finished.js';
+import { createPodGcController } from './podgc/podgc-controller.js';
 
 /** Every controller the manager can run, by its upstream name. */
 export const controllerRegistry: Record<string, ControllerFactory> = {
@@ -47,7 +48,7 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   statefulset: createStatefulSetController,
   daemonset: createDaemonSetController,
   horizontalpodautoscaling: (ctx) => createHorizontalPodAutoscalerController(ctx),
-  // --- workload controllers: deployment, job, cronjob, statefulset, daemonset are added here ---
+  podgc: createPodGcController,
 };
 
 /** The `source.component` of each controller's events (upstream's recorder names). */
@@ -68,6 +69,7 @@ const eventComponents: Record<string, string> = {
   'taint-eviction-controller': 'taint-eviction-controller',
   disruption: 'controllermanager',
   horizontalpodautoscaling: 'horizontal-pod-autoscaler',
+  podgc: 'pod-garbage-collector',
 };
 
 /** The registered names that `selection` enables (upstream `IsControllerEnabled`). */

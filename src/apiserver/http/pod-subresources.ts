@@ -52,7 +52,7 @@ export async function bindPod(pods: GenericStore, svc: RegistryServices, ns: str
       } else conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now });
       return next;
     },
-    { dryRun, fieldManager, subresource: 'binding', createIfMissing: 'never' },
+    { dryRun, fieldManager, subresource: 'binding', createIfMissing: 'never', skipFieldManager: true },
   );
 }
 

@@ -242,7 +242,7 @@ export class ResourceHandler {
           }
           return applied;
         },
-        { ...opts, applied: true, createIfMissing: 'always' },
+        { ...opts, skipFieldManager: true, createIfMissing: 'always' },
       );
       addWarnings(res, out.warnings);
       return renderObject(res, out.created ? 201 : 200, def, out.object, rendering, this.ctx.tables, q);

@@ -31,8 +31,11 @@ export interface WriteOptions {
   /** `metadata.managedFields` owner for this write. */
   fieldManager: string;
   subresource?: string;
-  /** A server-side apply: managedFields were already computed by the apply. */
-  applied?: boolean;
+  /**
+   * Leave managedFields to the caller: a server-side apply has computed them already, and a
+   * pods/binding write is not tracked (upstream writes it to storage directly).
+   */
+  skipFieldManager?: boolean;
   /** Whether a missing object may be created: 'always' for apply, else the kind's create-on-update rule. */
   createIfMissing?: 'always' | 'kind' | 'never';
 }
@@ -206,7 +209,7 @@ export class GenericStore {
       const warnings = this.prepareCreate(obj);
       await this.svc.admission.admit('CREATE', this.def, obj, undefined, { dryRun: opts.dryRun });
       const served = this.def.conversion ? this.toServed(deepCopy(obj)) : obj;
-      const managed = opts.applied ? served : this.svc.fieldManager.update(undefined, served, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), now: this.svc.clock.now() });
+      const managed = opts.skipFieldManager ? served : this.svc.fieldManager.update(undefined, served, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), now: this.svc.clock.now() });
       if (opts.dryRun) return { object: managed, warnings, created: true };
       try {
         const kv = await this.svc.store.create(this.key(meta.namespace, meta.name!), encodeForStorage(this.toStorage(managed)));
@@ -262,7 +265,7 @@ export class GenericStore {
       const warnings = this.prepareUpdate(next_, old_, opts.subresource);
       await this.svc.admission.admit('UPDATE', this.def, next_, old_, { dryRun: opts.dryRun, subresource: opts.subresource });
       const prepared = this.def.conversion ? this.toServed(next_) : next_;
-      let out = opts.applied ? prepared : this.svc.fieldManager.update(old, prepared, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), subresource: opts.subresource, now: this.svc.clock.now() });
+      let out = opts.skipFieldManager ? prepared : this.svc.fieldManager.update(old, prepared, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), subresource: opts.subresource, now: this.svc.clock.now() });
       if (sameObject(out, old)) return { object: old, warnings };
       if (out.metadata.deletionTimestamp && !(out.metadata.finalizers ?? []).length && !this.hasPendingSpecFinalizers(out)) {
         // The last finalizer is gone: finish the deletion (registry store's "deleteWithoutFinalizers").

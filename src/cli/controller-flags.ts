@@ -1,0 +1,28 @@
+/**
+ * The kube-controller-manager flags that both `capstan server` and `capstan controller-manager`
+ * accept, parsed into the manager's ControllerSettings.
+ */
+import type { ControllerSettings } from '../controllers/context.js';
+import { parseDuration } from '../util/duration.js';
+
+export const controllerFlagOptions = {
+  'node-monitor-grace-period': { type: 'string' },
+  'terminated-pod-gc-threshold': { type: 'string' },
+} as const;
+
+export const controllerFlagHelp = `  --node-monitor-grace-period DURATION  a node silent this long is marked Unknown and tainted (default 40s)
+  --terminated-pod-gc-threshold N      finished pods kept before the oldest are deleted (default 12500; 0 keeps all)
+`;
+
+/** Throws an Error naming the bad flag. */
+export function parseControllerFlags(args: { 'node-monitor-grace-period'?: string; 'terminated-pod-gc-threshold'?: string }): ControllerSettings {
+  const settings: ControllerSettings = {};
+  if (args['node-monitor-grace-period'] !== undefined) settings.nodeMonitorGracePeriodMs = parseDuration(args['node-monitor-grace-period']);
+  const threshold = args['terminated-pod-gc-threshold'];
+  if (threshold !== undefined) {
+    const n = Number(threshold);
+    if (!/^\d+$/.test(threshold.trim()) || !Number.isSafeInteger(n)) throw new Error(`invalid --terminated-pod-gc-threshold ${JSON.stringify(threshold)}: must be a non-negative integer`);
+    settings.terminatedPodGcThreshold = n;
+  }
+  return settings;
+}
