@@ -140,12 +140,18 @@ export interface PodInfo {
   /** Cached: has required or preferred pod (anti-)affinity terms. */
   hasAffinity: boolean;
   hasRequiredAntiAffinity: boolean;
+  /**
+   * InterPodAffinity's parse of the pod's (anti-)affinity terms, filled on first use and kept:
+   * `pod` never changes and the PodInfo is shared by the cache and every snapshot, so each pod
+   * is parsed once rather than once per cycle (upstream's PodInfo carries the parsed terms).
+   */
+  affinityTerms: unknown;
 }
 
 export function podInfo(pod: Pod): PodInfo {
   const a = pod.spec?.affinity;
   const hasAffinity = !!(a?.podAffinity || a?.podAntiAffinity);
-  return { pod, hasAffinity, hasRequiredAntiAffinity: (a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0 };
+  return { pod, hasAffinity, hasRequiredAntiAffinity: (a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0, affinityTerms: undefined };
 }
 
 const podKey = (p: Pod): string => `${p.metadata?.namespace}/${p.metadata?.name}`;

@@ -1,40 +1,29 @@
 /**
  * InterPodAffinity's required terms (after
- * pkg/scheduler/framework/plugins/interpodaffinity/filtering.go). Counts are kept per topology
- * pair (`key=value` of a node label), so Filter is a lookup per node.
+ * pkg/scheduler/framework/plugins/interpodaffinity/filtering.go). PreFilter counts matching pods
+ * per topology pair (`key=value` of a node label), so Filter is a lookup per term and node.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Labels } from '../../../api/labels.js';
 import type { NodeInfo } from '../../framework/node-info.js';
-import { type AffinityPodInfo, type AffinityTerm, affinityPodInfo, podMatchesAllTerms, termMatches } from './affinity-term.js';
+import { type AffinityPodInfo, type AffinityTerm, affinityPodInfo, memoizeNamespaceLabels, placedPodAffinityInfo, podMatchesAllTerms, termMatches, termsUseNamespaceSelector } from './affinity-term.js';
+import { TopologyCounts } from './topology-counts.js';
 
 export const errReasonAffinityRulesNotMatch = "node(s) didn't match pod affinity rules";
 export const errReasonAntiAffinityRulesNotMatch = "node(s) didn't match pod anti-affinity rules";
 export const errReasonExistingAntiAffinityRulesNotMatch = "node(s) didn't satisfy existing pods anti-affinity rules";
 
-/** topology pair (`key\0value`) → number of matching terms. */
-export type TopologyCounts = Map<string, number>;
-
-const pairKey = (key: string, value: string): string => `${key}\0${value}`;
-
-function updateCount(m: TopologyCounts, node: Node | undefined, topologyKey: string, delta: number): void {
-  const labels = node?.metadata?.labels;
-  if (!labels || !Object.hasOwn(labels, topologyKey)) return;
-  const k = pairKey(topologyKey, labels[topologyKey]!);
-  const v = (m.get(k) ?? 0) + delta;
-  if (v === 0) m.delete(k);
-  else m.set(k, v);
-}
+type NodeLabels = Labels | undefined;
 
 /** Affinity counts: only when `pod` matches all the terms, every term's pair counts it. */
-function updateWithAffinityTerms(m: TopologyCounts, terms: readonly AffinityTerm[], pod: Pod, nsLabels: Labels | undefined, node: Node | undefined, delta: number): void {
+function updateWithAffinityTerms(m: TopologyCounts, terms: readonly AffinityTerm[], pod: Pod, nsLabels: Labels | undefined, node: NodeLabels, delta: number): void {
   if (!podMatchesAllTerms(terms, pod, nsLabels)) return;
-  for (const t of terms) updateCount(m, node, t.topologyKey, delta);
+  for (const t of terms) m.addForNode(node, t.topologyKey, delta);
 }
 
 /** Anti-affinity counts: each term the pod matches counts on its own. */
-function updateWithAntiAffinityTerms(m: TopologyCounts, terms: readonly AffinityTerm[], pod: Pod, nsLabels: Labels | undefined, node: Node | undefined, delta: number): void {
-  for (const t of terms) if (termMatches(t, pod, nsLabels)) updateCount(m, node, t.topologyKey, delta);
+function updateWithAntiAffinityTerms(m: TopologyCounts, terms: readonly AffinityTerm[], pod: Pod, nsLabels: Labels | undefined, node: NodeLabels, delta: number): void {
+  for (const t of terms) if (termMatches(t, pod, nsLabels)) m.addForNode(node, t.topologyKey, delta);
 }
 
 export class AffinityFilterState {
@@ -44,48 +33,68 @@ export class AffinityFilterState {
     readonly namespaceLabels: Labels | undefined,
     readonly nsLabelsOf: (ns: string) => Labels | undefined,
     /** Existing pods' required anti-affinity terms that the incoming pod matches. */
-    readonly existingAntiAffinityCounts: TopologyCounts = new Map(),
+    readonly existingAntiAffinityCounts: TopologyCounts = new TopologyCounts(),
     /** Existing pods matching all of the incoming pod's required affinity terms. */
-    readonly affinityCounts: TopologyCounts = new Map(),
+    readonly affinityCounts: TopologyCounts = new TopologyCounts(),
     /** Existing pods matching the incoming pod's required anti-affinity terms. */
-    readonly antiAffinityCounts: TopologyCounts = new Map(),
+    readonly antiAffinityCounts: TopologyCounts = new TopologyCounts(),
   ) {}
 
   clone(): AffinityFilterState {
-    return new AffinityFilterState(this.podInfo, this.namespaceLabels, this.nsLabelsOf, new Map(this.existingAntiAffinityCounts), new Map(this.affinityCounts), new Map(this.antiAffinityCounts));
+    return new AffinityFilterState(this.podInfo, this.namespaceLabels, this.nsLabelsOf, this.existingAntiAffinityCounts.clone(), this.affinityCounts.clone(), this.antiAffinityCounts.clone());
   }
 
   /** Adds (delta 1) or removes (delta −1) an existing pod on `node`: the AddPod/RemovePod extensions. */
   updateWithPod(existing: Pod, node: Node | undefined, delta: number): void {
     const info = affinityPodInfo(existing);
     const nsLabels = this.nsLabelsOf(existing.metadata?.namespace ?? '');
-    updateWithAntiAffinityTerms(this.existingAntiAffinityCounts, info.requiredAntiAffinity, this.podInfo.pod, this.namespaceLabels, node, delta);
-    updateWithAffinityTerms(this.affinityCounts, this.podInfo.requiredAffinity, existing, nsLabels, node, delta);
-    updateWithAntiAffinityTerms(this.antiAffinityCounts, this.podInfo.requiredAntiAffinity, existing, nsLabels, node, delta);
+    const labels = node?.metadata?.labels;
+    updateWithAntiAffinityTerms(this.existingAntiAffinityCounts, info.requiredAntiAffinity, this.podInfo.pod, this.namespaceLabels, labels, delta);
+    updateWithAffinityTerms(this.affinityCounts, this.podInfo.requiredAffinity, existing, nsLabels, labels, delta);
+    updateWithAntiAffinityTerms(this.antiAffinityCounts, this.podInfo.requiredAntiAffinity, existing, nsLabels, labels, delta);
   }
 
   /** Nothing to check: no existing anti-affinity hits the pod and it has no required terms. */
   isEmpty(): boolean {
-    return this.existingAntiAffinityCounts.size === 0 && this.podInfo.requiredAffinity.length === 0 && this.podInfo.requiredAntiAffinity.length === 0;
+    return this.existingAntiAffinityCounts.isEmpty() && this.podInfo.requiredAffinity.length === 0 && this.podInfo.requiredAntiAffinity.length === 0;
   }
 }
 
-/** PreFilter's counting over the snapshot. Throws on an unparsable term. */
+/**
+ * PreFilter's counting over the snapshot, once per cycle, so that Filter is a lookup per term.
+ * Existing pods' anti-affinity needs only the nodes that run pods with required anti-affinity
+ * (and only those pods); the incoming pod's own terms need every pod, but only on nodes that
+ * carry one of the terms' topology keys. Terms come parsed from the per-pod memo. Throws on an
+ * unparsable term.
+ */
 export function computeFilterState(pod: Pod, allNodes: readonly NodeInfo[], nodesWithRequiredAntiAffinity: readonly NodeInfo[], nsLabelsOf: (ns: string) => Labels | undefined): AffinityFilterState {
-  const s = new AffinityFilterState(affinityPodInfo(pod), nsLabelsOf(pod.metadata?.namespace ?? ''), nsLabelsOf);
+  const nsLabelsOfOnce = memoizeNamespaceLabels(nsLabelsOf);
+  const s = new AffinityFilterState(affinityPodInfo(pod), nsLabelsOfOnce(pod.metadata?.namespace ?? ''), nsLabelsOfOnce);
+  // Replicas share their parsed terms, so each distinct term is matched against the pod once.
+  const matched = new Map<AffinityTerm, boolean>();
   for (const ni of nodesWithRequiredAntiAffinity) {
-    for (const { pod: existing } of ni.podsWithRequiredAntiAffinity) {
-      const info = affinityPodInfo(existing);
-      updateWithAntiAffinityTerms(s.existingAntiAffinityCounts, info.requiredAntiAffinity, pod, s.namespaceLabels, ni.node, 1);
+    const labels = ni.node?.metadata?.labels;
+    if (!labels) continue;
+    for (const pi of ni.podsWithRequiredAntiAffinity) {
+      for (const t of placedPodAffinityInfo(pi).requiredAntiAffinity) {
+        let m = matched.get(t);
+        if (m === undefined) matched.set(t, (m = termMatches(t, pod, s.namespaceLabels)));
+        if (m) s.existingAntiAffinityCounts.addForNode(labels, t.topologyKey, 1);
+      }
     }
   }
-  if (s.podInfo.requiredAffinity.length || s.podInfo.requiredAntiAffinity.length) {
-    for (const ni of allNodes) {
-      for (const { pod: existing } of ni.pods) {
-        const nsLabels = nsLabelsOf(existing.metadata?.namespace ?? '');
-        updateWithAffinityTerms(s.affinityCounts, s.podInfo.requiredAffinity, existing, nsLabels, ni.node, 1);
-        updateWithAntiAffinityTerms(s.antiAffinityCounts, s.podInfo.requiredAntiAffinity, existing, nsLabels, ni.node, 1);
-      }
+  const { requiredAffinity, requiredAntiAffinity } = s.podInfo;
+  if (requiredAffinity.length === 0 && requiredAntiAffinity.length === 0) return s;
+  const keys = [...new Set([...requiredAffinity, ...requiredAntiAffinity].map((t) => t.topologyKey))];
+  const needNsLabels = termsUseNamespaceSelector(requiredAffinity) || termsUseNamespaceSelector(requiredAntiAffinity);
+  for (const ni of allNodes) {
+    const labels = ni.node?.metadata?.labels;
+    // A node without any of the keys has no pair its pods could count in.
+    if (!labels || ni.pods.length === 0 || !keys.some((k) => Object.hasOwn(labels, k))) continue;
+    for (const { pod: existing } of ni.pods) {
+      const nsLabels = needNsLabels ? nsLabelsOfOnce(existing.metadata?.namespace ?? '') : undefined;
+      if (requiredAffinity.length) updateWithAffinityTerms(s.affinityCounts, requiredAffinity, existing, nsLabels, labels, 1);
+      if (requiredAntiAffinity.length) updateWithAntiAffinityTerms(s.antiAffinityCounts, requiredAntiAffinity, existing, nsLabels, labels, 1);
     }
   }
   return s;
@@ -101,24 +110,21 @@ export function satisfyPodAffinity(s: AffinityFilterState, node: Node | undefine
   let podsExist = true;
   for (const t of s.podInfo.requiredAffinity) {
     if (!Object.hasOwn(labels, t.topologyKey)) return false;
-    if ((s.affinityCounts.get(pairKey(t.topologyKey, labels[t.topologyKey]!)) ?? 0) <= 0) podsExist = false;
+    if (s.affinityCounts.get(t.topologyKey, labels[t.topologyKey]!) <= 0) podsExist = false;
   }
   if (podsExist) return true;
-  return s.affinityCounts.size === 0 && podMatchesAllTerms(s.podInfo.requiredAffinity, s.podInfo.pod, s.namespaceLabels);
+  return s.affinityCounts.isEmpty() && podMatchesAllTerms(s.podInfo.requiredAffinity, s.podInfo.pod, s.namespaceLabels);
 }
 
 export function satisfyPodAntiAffinity(s: AffinityFilterState, node: Node | undefined): boolean {
-  if (s.antiAffinityCounts.size === 0) return true;
+  if (s.antiAffinityCounts.isEmpty()) return true;
   const labels = node?.metadata?.labels ?? {};
-  for (const t of s.podInfo.requiredAntiAffinity) {
-    if (!Object.hasOwn(labels, t.topologyKey)) continue;
-    if ((s.antiAffinityCounts.get(pairKey(t.topologyKey, labels[t.topologyKey]!)) ?? 0) > 0) return false;
-  }
+  for (const t of s.podInfo.requiredAntiAffinity) if (s.antiAffinityCounts.forNode(labels, t.topologyKey) > 0) return false;
   return true;
 }
 
+/** Upstream walks the node's labels; walking the counted keys instead gives the same answer. */
 export function satisfyExistingPodsAntiAffinity(s: AffinityFilterState, node: Node | undefined): boolean {
-  if (s.existingAntiAffinityCounts.size === 0) return true;
-  for (const [k, v] of Object.entries(node?.metadata?.labels ?? {})) if ((s.existingAntiAffinityCounts.get(pairKey(k, v)) ?? 0) > 0) return false;
-  return true;
+  if (s.existingAntiAffinityCounts.isEmpty()) return true;
+  return !s.existingAntiAffinityCounts.anyPositiveForNode(node?.metadata?.labels ?? {});
 }

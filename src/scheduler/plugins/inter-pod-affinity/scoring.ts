@@ -9,7 +9,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Labels } from '../../../api/labels.js';
 import { type NodeScore, maxNodeScore } from '../../framework/interface.js';
 import type { NodeInfo } from '../../framework/node-info.js';
-import { type AffinityPodInfo, type AffinityTerm, type WeightedAffinityTerm, affinityPodInfo, termMatches } from './affinity-term.js';
+import { type AffinityPodInfo, type AffinityTerm, type WeightedAffinityTerm, affinityPodInfo, memoizeNamespaceLabels, placedPodAffinityInfo, termMatches, termsUseNamespaceSelector } from './affinity-term.js';
 
 /** topologyKey → topology value → score. */
 export type TopologyScore = Map<string, Map<string, number>>;
@@ -18,18 +18,21 @@ export interface AffinityScoreState {
   topologyScore: TopologyScore;
 }
 
-function processTerm(m: TopologyScore, t: AffinityTerm, weight: number, pod: Pod, nsLabels: Labels | undefined, node: Node, multiplier: number): void {
-  if (!termMatches(t, pod, nsLabels)) return;
-  const labels = node.metadata?.labels ?? {};
-  if (!Object.hasOwn(labels, t.topologyKey)) return;
+function processTerm(m: TopologyScore, t: AffinityTerm, weight: number, pod: Pod, nsLabels: Labels | undefined, nodeLabels: Labels, multiplier: number): void {
+  if (!Object.hasOwn(nodeLabels, t.topologyKey) || !termMatches(t, pod, nsLabels)) return;
   let values = m.get(t.topologyKey);
   if (!values) m.set(t.topologyKey, (values = new Map()));
-  const v = labels[t.topologyKey]!;
+  const v = nodeLabels[t.topologyKey]!;
   values.set(v, (values.get(v) ?? 0) + weight * multiplier);
 }
 
-function processTerms(m: TopologyScore, terms: readonly WeightedAffinityTerm[], pod: Pod, nsLabels: Labels | undefined, node: Node, multiplier: number): void {
-  for (const t of terms) processTerm(m, t, t.weight, pod, nsLabels, node, multiplier);
+function processTerms(m: TopologyScore, terms: readonly WeightedAffinityTerm[], pod: Pod, nsLabels: Labels | undefined, nodeLabels: Labels, multiplier: number): void {
+  for (const t of terms) processTerm(m, t, t.weight, pod, nsLabels, nodeLabels, multiplier);
+}
+
+function hasAnyLabel(labels: Labels | undefined): labels is Labels {
+  for (const _ in labels) return true;
+  return false;
 }
 
 export interface ScoreOptions {
@@ -38,26 +41,37 @@ export interface ScoreOptions {
 }
 
 /**
- * PreScore. Returns undefined when there is nothing to score (upstream's Skip). `nodes` are all
- * nodes when the pod has preferred terms, else only nodes with pods that have affinity.
+ * PreScore, once per cycle, so that Score is a lookup per topology key. Returns undefined when
+ * there is nothing to score (upstream's Skip). Without preferred terms of its own the incoming
+ * pod can only be scored by existing pods' terms, so only the nodes with pods that have affinity,
+ * and only those pods, are visited; otherwise every pod is. Existing pods' terms come parsed from
+ * their PodInfo, and pods with no terms that score others are passed over.
  */
 export function computeScoreState(pod: Pod, allNodes: readonly NodeInfo[], nodesWithAffinityPods: readonly NodeInfo[], nsLabelsOf: (ns: string) => Labels | undefined, opts: ScoreOptions): AffinityScoreState | undefined {
   const incoming: AffinityPodInfo = affinityPodInfo(pod);
   const hasConstraints = incoming.preferredAffinity.length > 0 || incoming.preferredAntiAffinity.length > 0;
   if (opts.ignorePreferredTermsOfExistingPods && !hasConstraints) return undefined;
-  const nsLabels = nsLabelsOf(pod.metadata?.namespace ?? '');
+  const nsLabelsOfOnce = memoizeNamespaceLabels(nsLabelsOf);
+  const nsLabels = nsLabelsOfOnce(pod.metadata?.namespace ?? '');
+  const needNsLabels = termsUseNamespaceSelector(incoming.preferredAffinity) || termsUseNamespaceSelector(incoming.preferredAntiAffinity);
   const m: TopologyScore = new Map();
   for (const ni of hasConstraints ? allNodes : nodesWithAffinityPods) {
-    const node = ni.node;
-    if (!node || Object.keys(node.metadata?.labels ?? {}).length === 0) continue;
-    for (const { pod: existing } of hasConstraints ? ni.pods : ni.podsWithAffinity) {
-      const existingNsLabels = nsLabelsOf(existing.metadata?.namespace ?? '');
-      processTerms(m, incoming.preferredAffinity, existing, existingNsLabels, node, 1);
-      processTerms(m, incoming.preferredAntiAffinity, existing, existingNsLabels, node, -1);
-      const info = affinityPodInfo(existing);
-      if (opts.hardPodAffinityWeight > 0) for (const t of info.requiredAffinity) processTerm(m, t, opts.hardPodAffinityWeight, pod, nsLabels, node, 1);
-      processTerms(m, info.preferredAffinity, pod, nsLabels, node, 1);
-      processTerms(m, info.preferredAntiAffinity, pod, nsLabels, node, -1);
+    const labels = ni.node?.metadata?.labels;
+    if (!hasAnyLabel(labels)) continue;
+    for (const pi of hasConstraints ? ni.pods : ni.podsWithAffinity) {
+      const existing = pi.pod;
+      if (hasConstraints) {
+        const existingNsLabels = needNsLabels ? nsLabelsOfOnce(existing.metadata?.namespace ?? '') : undefined;
+        processTerms(m, incoming.preferredAffinity, existing, existingNsLabels, labels, 1);
+        processTerms(m, incoming.preferredAntiAffinity, existing, existingNsLabels, labels, -1);
+      }
+      // A pod without pod (anti-)affinity has no terms that could score the incoming pod.
+      if (!pi.hasAffinity) continue;
+      const info = placedPodAffinityInfo(pi);
+      if (!info.scoresOtherPods) continue;
+      if (opts.hardPodAffinityWeight > 0) for (const t of info.requiredAffinity) processTerm(m, t, opts.hardPodAffinityWeight, pod, nsLabels, labels, 1);
+      processTerms(m, info.preferredAffinity, pod, nsLabels, labels, 1);
+      processTerms(m, info.preferredAntiAffinity, pod, nsLabels, labels, -1);
     }
   }
   return m.size ? { topologyScore: m } : undefined;

@@ -127,13 +127,50 @@ export function matchNodeInclusionPolicies(c: SpreadConstraint, pod: Pod, node: 
   return true;
 }
 
+/**
+ * matchNodeInclusionPolicies for one pod, prepared once per cycle: undefined when every node is
+ * included (the policies are Ignore, or Honor for a pod without a nodeSelector or required node
+ * affinity and so nothing to honour).
+ */
+export function nodeInclusionFilter(c: SpreadConstraint, pod: Pod): ((node: Node | undefined) => boolean) | undefined {
+  const honorAffinity = c.nodeAffinityPolicy === 'Honor' && hasRequiredNodeAffinity(pod);
+  const honorTaints = c.nodeTaintsPolicy === 'Honor';
+  if (!honorAffinity && !honorTaints) return undefined;
+  return (node) => matchNodeInclusionPolicies(c, pod, node);
+}
+
+function hasRequiredNodeAffinity(pod: Pod): boolean {
+  for (const _ in pod.spec?.nodeSelector ?? {}) return true;
+  return pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
+}
+
+/**
+ * The selector's test prepared for matching many pods: a selector of only `key = value`
+ * requirements (matchLabels, one-value `In`) becomes plain string comparisons.
+ */
+export function podLabelMatcher(selector: Selector): (labels: Labels | undefined) => boolean {
+  const reqs = selector.requirements();
+  const pairs: [string, string][] = [];
+  for (const r of reqs ?? []) {
+    if ((r.operator !== '=' && r.operator !== '==' && r.operator !== 'in') || r.values.length !== 1) return (labels) => selector.matches(labels ?? {});
+    pairs.push([r.key, r.values[0]!]);
+  }
+  if (!reqs) return () => false;
+  // Label values are strings, so an inherited property (a missing label) never compares equal.
+  return (labels) => {
+    for (let i = 0; i < pairs.length; i++) if (labels?.[pairs[i]![0]] !== pairs[i]![1]) return false;
+    return true;
+  };
+}
+
 /** Pods in `namespace` matched by the selector, skipping terminating ones; an empty selector counts nothing. */
-export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selector, namespace: string): number {
+export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selector, namespace: string, matches = podLabelMatcher(selector)): number {
   if (selector.empty()) return 0;
   let n = 0;
-  for (const { pod } of pods) {
-    if (pod.metadata?.deletionTimestamp || pod.metadata?.namespace !== namespace) continue;
-    if (selector.matches(pod.metadata?.labels ?? {})) n++;
+  for (let i = 0; i < pods.length; i++) {
+    const meta = pods[i]!.pod.metadata;
+    if (meta?.deletionTimestamp || meta?.namespace !== namespace) continue;
+    if (matches(meta.labels)) n++;
   }
   return n;
 }

@@ -3,9 +3,10 @@
  * higher (after pkg/scheduler/framework/plugins/podtopologyspread/scoring.go).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Labels } from '../../../api/labels.js';
 import { type NodeScore, maxNodeScore } from '../../framework/interface.js';
 import type { NodeInfo } from '../../framework/node-info.js';
-import { type SpreadConstraint, countPodsMatchSelector, labelHostname, matchNodeInclusionPolicies, nodeHasAllTopologyKeys } from './constraints.js';
+import { type SpreadConstraint, countPodsMatchSelector, labelHostname, nodeHasAllTopologyKeys, nodeInclusionFilter, podLabelMatcher } from './constraints.js';
 
 export interface SpreadScoreState {
   constraints: readonly SpreadConstraint[];
@@ -15,6 +16,8 @@ export interface SpreadScoreState {
   podCounts: Map<string, number>[];
   /** log(domains + 2): keeps small topologies' counts from being watered down by big ones. */
   normalizingWeight: number[];
+  /** Per constraint: its selector prepared for counting pods (podLabelMatcher). */
+  matchers: ((labels: Labels | undefined) => boolean)[];
 }
 
 /**
@@ -22,7 +25,7 @@ export interface SpreadScoreState {
  * nodes without a zone label still get hostname spreading.
  */
 export function computeScoreState(pod: Pod, constraints: readonly SpreadConstraint[], filteredNodes: readonly NodeInfo[], allNodes: readonly NodeInfo[], requireAllTopologies: boolean): SpreadScoreState {
-  const s: SpreadScoreState = { constraints, ignoredNodes: new Set(), podCounts: constraints.map(() => new Map()), normalizingWeight: [] };
+  const s: SpreadScoreState = { constraints, ignoredNodes: new Set(), podCounts: constraints.map(() => new Map()), normalizingWeight: [], matchers: constraints.map((c) => podLabelMatcher(c.selector)) };
   for (const ni of filteredNodes) {
     if (requireAllTopologies && !nodeHasAllTopologyKeys(ni.node, constraints)) {
       s.ignoredNodes.add(ni.name);
@@ -39,15 +42,17 @@ export function computeScoreState(pod: Pod, constraints: readonly SpreadConstrai
     return Math.log(size + 2);
   });
   const ns = pod.metadata?.namespace ?? '';
+  const included = constraints.map((c) => nodeInclusionFilter(c, pod));
   for (const ni of allNodes) {
     if (requireAllTopologies && !nodeHasAllTopologyKeys(ni.node, constraints)) continue;
-    constraints.forEach((c, i) => {
-      if (!matchNodeInclusionPolicies(c, pod, ni.node)) return;
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i]!;
+      if (included[i] && !included[i]!(ni.node)) continue;
       const v = ni.node?.metadata?.labels?.[c.topologyKey] ?? '';
       const cur = s.podCounts[i]!.get(v);
-      if (cur === undefined) return;
-      s.podCounts[i]!.set(v, cur + countPodsMatchSelector(ni.pods, c.selector, ns));
-    });
+      if (cur === undefined) continue;
+      s.podCounts[i]!.set(v, cur + countPodsMatchSelector(ni.pods, c.selector, ns, s.matchers[i]));
+    }
   }
   return s;
 }
@@ -58,7 +63,7 @@ export function scoreNode(s: SpreadScoreState, pod: Pod, ni: NodeInfo): number {
   let score = 0;
   s.constraints.forEach((c, i) => {
     if (!Object.hasOwn(labels, c.topologyKey)) return;
-    const cnt = c.topologyKey === labelHostname ? countPodsMatchSelector(ni.pods, c.selector, pod.metadata?.namespace ?? '') : (s.podCounts[i]!.get(labels[c.topologyKey]!) ?? 0);
+    const cnt = c.topologyKey === labelHostname ? countPodsMatchSelector(ni.pods, c.selector, pod.metadata?.namespace ?? '', s.matchers[i]) : (s.podCounts[i]!.get(labels[c.topologyKey]!) ?? 0);
     score += cnt * s.normalizingWeight[i]! + (c.maxSkew - 1);
   });
   return Math.round(score);
