@@ -46,9 +46,14 @@ export function newDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'capstan-bench-'));
 }
 
-export function serverArgs(dataDir: string, port: number, datastore?: string): string[] {
+/**
+ * The server command line. The node agent is off unless asked for: the API, scheduler and
+ * controller benchmarks measure the control plane (simulated nodes stand in for machines).
+ */
+export function serverArgs(dataDir: string, port: number, datastore?: string, agent = false): string[] {
   const args = [capstanBin, 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', '127.0.0.1', '--log-level', 'warn'];
   if (datastore) args.push('--datastore-endpoint', datastore);
+  args.push(...(agent ? ['--agent-port', '0'] : ['--disable-agent']));
   return args;
 }
 

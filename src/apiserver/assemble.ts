@@ -18,7 +18,7 @@ import { TaintNodesByCondition } from './admission/taint-nodes-by-condition.js';
 import { decodeStored } from './registry/codec.js';
 import { resourcePrefix } from './registry/keys.js';
 import type { Authenticator } from './auth/authn.js';
-import type { TlsMaterial } from './auth/tls.js';
+import type { ClientCertificate, TlsMaterial } from './auth/tls.js';
 import { ManagedFieldsManager } from './machinery/field-manager.js';
 import { SchemaPatcher } from './machinery/patcher.js';
 import { StructuralSchemaChecker } from './machinery/schema-checker.js';
@@ -41,6 +41,8 @@ export interface AssembleOptions {
   eventTtlMs?: number;
   /** tolerationSeconds of the not-ready/unreachable tolerations added to pods (upstream --default-not-ready/unreachable-toleration-seconds, 300). */
   defaultTolerationSeconds?: number;
+  /** Presented to node agents when proxying pods/log. */
+  agentClientCert?: ClientCertificate;
 }
 
 /** generateName's alphabet (no vowels, no confusable characters), as upstream's SimpleNameGenerator. */
@@ -114,6 +116,7 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
     version: o.version,
     logger: o.logger,
     eventTtlMs: o.eventTtlMs,
+    agentClientCert: o.agentClientCert,
   });
   return server;
 }

@@ -10,7 +10,8 @@ import { StatusError, unauthorized } from '../api/errors.js';
 import type { ResourceDef } from '../api/resource.js';
 import type { Logger } from '../util/logger.js';
 import type { Authenticator } from './auth/authn.js';
-import type { TlsMaterial } from './auth/tls.js';
+import type { ClientCertificate, TlsMaterial } from './auth/tls.js';
+import { NodeConnector } from './http/node-connection.js';
 import type { CachedDocument, OpenAPIDocuments } from './openapi/openapi-documents.js';
 import { negotiateOpenAPIv2, openAPIv2ProtobufContentType } from './openapi/openapi-v2-protobuf.js';
 import { Discovery } from './http/discovery.js';
@@ -52,6 +53,8 @@ export interface ApiServerConfig {
   publicPaths?: string[];
   /** How long Events live after their last activity (upstream `--event-ttl`, default 1 h). */
   eventTtlMs?: number;
+  /** The client certificate presented to node agents (pods/log); without it those requests fail with 503. */
+  agentClientCert?: ClientCertificate;
 }
 
 const defaultPublic = ['/healthz', '/livez', '/readyz', '/version'];
@@ -76,6 +79,7 @@ export class ApiServer {
       svc: cfg.services,
       schema: cfg.schema,
       tables: cfg.tables,
+      nodes: new NodeConnector(cfg.agentClientCert),
       track: (stop) => {
         this.watches.add(stop);
         return () => this.watches.delete(stop);

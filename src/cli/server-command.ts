@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { adminUser, ensureToken, TokenAuthenticator } from '../apiserver/auth/authn.js';
 import { writeKubeconfig } from '../apiserver/auth/kubeconfig.js';
-import { ensureTls } from '../apiserver/auth/tls.js';
+import { ensureAgentClientCertificate, ensureTls } from '../apiserver/auth/tls.js';
 import { assembleApiServer } from '../apiserver/assemble.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { ApiClient } from '../client/api-client.js';
@@ -18,6 +18,8 @@ import { openStore } from '../storage/open-store.js';
 import { parseDuration } from '../util/duration.js';
 import type { ControllerSettings } from '../controllers/context.js';
 import { controllerFlagHelp, controllerFlagOptions, parseControllerFlags } from './controller-flags.js';
+import { type AgentFlags, agentFlagHelp, agentFlagOptions, parseAgentFlags } from './agent-flags.js';
+import { NodeAgent } from '../agent/agent.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
 import { capstanVersion } from './version.js';
 
@@ -33,7 +35,9 @@ Flags:
 ${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
   --disable-controller-manager do not run the controllers in this process (run \`capstan controller-manager\` elsewhere)
   --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
-  --controllers LIST           controllers to run, as kube-controller-manager's flag: '*' (default), 'name', '-name'
+  --disable-agent              do not run a node agent in this process (no pods run on this machine)
+  --agent-port N               port of the node agent's HTTPS endpoint (default 10250; 0 picks a free port)
+${agentFlagHelp}  --controllers LIST           controllers to run, as kube-controller-manager's flag: '*' (default), 'name', '-name'
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
 `;
@@ -55,6 +59,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
         'datastore-endpoint': { type: 'string' },
         'disable-controller-manager': { type: 'boolean' },
         'disable-scheduler': { type: 'boolean' },
+        'disable-agent': { type: 'boolean' },
+        'agent-port': { type: 'string', default: '10250' },
+        ...agentFlagOptions,
         controllers: { type: 'string' },
         'log-level': { type: 'string' },
         'event-ttl': { type: 'string', default: '1h' },
@@ -81,10 +88,15 @@ export async function serverCommand(argv: string[]): Promise<number> {
   let eventTtlMs: number;
   let logLevel;
   let settings: ControllerSettings;
+  let agentFlags: AgentFlags;
+  let agentPort: number;
   let defaultTolerationSeconds: number | undefined;
   try {
     eventTtlMs = parseDuration(args['event-ttl']!);
     settings = parseControllerFlags(args);
+    agentFlags = parseAgentFlags(args);
+    agentPort = Number(args['agent-port']);
+    if (!Number.isInteger(agentPort) || agentPort < 0 || agentPort > 65535) throw new Error(`invalid --agent-port ${JSON.stringify(args['agent-port'])}`);
     if (args['default-toleration-seconds'] !== undefined) {
       defaultTolerationSeconds = Number(args['default-toleration-seconds']);
       if (!Number.isInteger(defaultTolerationSeconds) || defaultTolerationSeconds < 0) throw new Error(`invalid --default-toleration-seconds ${JSON.stringify(args['default-toleration-seconds'])}`);
@@ -101,12 +113,13 @@ export async function serverCommand(argv: string[]): Promise<number> {
   const bind = args['bind-address']!;
   const sans = [...new Set(['127.0.0.1', '::1', 'localhost', hostname(), bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'])];
   const tls = await ensureTls(join(dataDir, 'tls'), sans);
+  const agentClientCert = await ensureAgentClientCertificate(join(dataDir, 'tls'));
   const token = await ensureToken(join(dataDir, 'tls', 'admin.token'));
   const authenticator = new TokenAuthenticator();
   authenticator.addToken(token, adminUser);
 
   const store = await openStore(args['datastore-endpoint'], dataDir);
-  const api = await assembleApiServer({ store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion, eventTtlMs, defaultTolerationSeconds });
+  const api = await assembleApiServer({ store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion, eventTtlMs, defaultTolerationSeconds, agentClientCert });
   await api.start();
   await bootstrapCluster(api.registry);
   api.setReady();
@@ -124,6 +137,24 @@ export async function serverCommand(argv: string[]): Promise<number> {
     const schedulerClient = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-scheduler' });
     running.push(startScheduler(schedulerClient, { logger: logger.child('scheduler'), signal: controllers.signal }).finally(() => schedulerClient.close()));
   }
+  let agentClient: ApiClient | undefined;
+  if (!args['disable-agent']) {
+    // The node agent of this machine (a kubelet beside the control plane, as k3s runs one).
+    agentClient = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: `capstan-agent/${capstanVersion.gitVersion}` });
+    // On a loopback-only server the node is reached on loopback too: its InternalIP is the bind address.
+    const wildcard = bind === '0.0.0.0' || bind === '::';
+    const agent = new NodeAgent(agentClient, {
+      ...agentFlags,
+      nodeIP: agentFlags.nodeIP ?? (wildcard ? undefined : bind),
+      dataDir: join(dataDir, 'agent'),
+      bindAddress: agentFlags.nodeIP ?? bind,
+      port: agentPort,
+      clusterCaPem: tls.caCertPem,
+      kubeletVersion: capstanVersion.gitVersion,
+      logger: logger.child('agent'),
+    });
+    running.push(agent.run(controllers.signal).catch((e: Error) => logger.error('node agent failed', { error: e.message })));
+  }
   process.stdout.write(`Capstan API server is ready at ${api.url}\n`);
 
   await new Promise<void>((done) => {
@@ -139,6 +170,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   controllers.abort();
   await Promise.allSettled(running);
   client.close();
+  agentClient?.close();
   await api.stop();
   await store.close();
   return 0;

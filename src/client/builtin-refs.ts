@@ -1,6 +1,6 @@
 /**
  * Where the built-in resources the components use live in the API (group, version, plural,
- * scope), defined once for every controller, the scheduler and the simulated nodes.
+ * scope), defined once for every controller, the scheduler, the node agent and the simulated nodes.
  */
 import type { ResourceRef } from './resource-path.js';
 
@@ -20,6 +20,8 @@ export const builtinRefs = {
   poddisruptionbudgets: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true },
   pods: { group: '', version: 'v1', plural: 'pods', namespaced: true },
   replicasets: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true },
+  secrets: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
   serviceaccounts: { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true },
+  services: { group: '', version: 'v1', plural: 'services', namespaced: true },
   statefulsets: { group: 'apps', version: 'v1', plural: 'statefulsets', namespaced: true },
 } as const satisfies Record<string, ResourceRef>;

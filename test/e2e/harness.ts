@@ -3,7 +3,7 @@
  * drives it with the real kubectl. Every process it starts is stopped by `stop()`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,12 +25,15 @@ export interface StartOptions {
   datastore?: string;
   extraArgs?: string[];
   keepDataDir?: boolean;
+  /** Run the node agent (pods really run); off by default so tests see only the nodes they make. */
+  agent?: boolean;
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
   const args = [capstanBin, 'server', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn'];
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
+  args.push(...(opts.agent ? ['--agent-port', '0', '--node-name', 'capstan-e2e'] : ['--disable-agent']));
   args.push(...(opts.extraArgs ?? []));
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -64,10 +67,26 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
       const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
       const code = await exited;
       clearTimeout(timer);
+      // Containers outlive the agent by design; a test's own must not outlive the test.
+      if (opts.agent && !opts.keepDataDir) killContainers(dataDir);
       if (!opts.keepDataDir && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       return code;
     },
   };
+}
+
+/** Kills the process group of every container the agent under `dataDir` started. */
+export function killContainers(dataDir: string): void {
+  const root = join(dataDir, 'agent', 'runtime', 'containers');
+  if (!existsSync(root)) return;
+  for (const id of readdirSync(root)) {
+    try {
+      const rec = JSON.parse(readFileSync(join(root, id, 'container.json'), 'utf8')) as { process?: { pid?: number } };
+      if (rec.process?.pid) process.kill(-rec.process.pid, 'SIGKILL');
+    } catch {
+      // gone already, or no record
+    }
+  }
 }
 
 /** The kubectl binaries: the default dispatcher, and specific versions when installed beside it. */

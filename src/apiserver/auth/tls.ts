@@ -27,6 +27,15 @@ export interface TlsMaterial {
   keyPem: string;
 }
 
+/** The client certificate the API server presents to node agents (upstream's kubelet client certificate). */
+export interface ClientCertificate {
+  certPem: string;
+  keyPem: string;
+}
+
+/** Subject of the API server's client certificate towards node agents; agents accept only it. */
+export const agentClientCommonName = 'capstan-apiserver-kubelet-client';
+
 async function exportKeyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key as unknown as webcrypto.CryptoKey));
   return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
@@ -86,6 +95,77 @@ async function createServing(ca: { cert: X509.X509Certificate; key: CryptoKey },
     ],
   });
   return { cert, key: keys.privateKey };
+}
+
+async function createClient(ca: { cert: X509.X509Certificate; key: CryptoKey }, commonName: string, organization: string): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
+  const x509 = await x509lib();
+  const keys = await newKeys();
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: `CN=${commonName}, O=${organization}`,
+    issuer: ca.cert.subject,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 365 * dayMs),
+    signingKey: ca.key,
+    publicKey: keys.publicKey,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
+    ],
+  });
+  return { cert, key: keys.privateKey };
+}
+
+/**
+ * Loads or issues (from the CA in `dir`, which ensureTls created) the API server's client
+ * certificate for node agents; reissued when it nears expiry.
+ */
+export async function ensureAgentClientCertificate(dir: string): Promise<ClientCertificate> {
+  const crt = join(dir, 'apiserver-kubelet-client.crt');
+  const key = join(dir, 'apiserver-kubelet-client.key');
+  if (existsSync(crt) && existsSync(key)) {
+    const certPem = await readFile(crt, 'utf8');
+    if (new Date(new NodeX509(certPem).validTo).getTime() - Date.now() > 30 * dayMs) return { certPem, keyPem: await readFile(key, 'utf8') };
+  }
+  const x509 = await x509lib();
+  const ca = { cert: new x509.X509Certificate(await readFile(join(dir, 'ca.crt'), 'utf8')), key: await importKeyPem(await readFile(join(dir, 'ca.key'), 'utf8')) };
+  const c = await createClient(ca, agentClientCommonName, 'system:masters');
+  const keyPem = await exportKeyPem(c.key);
+  const certPem = c.cert.toString('pem') + '\n';
+  await writeFile(key, keyPem, { mode: 0o600 });
+  await writeFile(crt, certPem);
+  return { certPem, keyPem };
+}
+
+/**
+ * A self-signed serving certificate for a node agent's HTTPS endpoint (as a kubelet without
+ * --tls-cert-file makes one); the API server does not verify it, as upstream by default.
+ */
+export async function selfSignedServing(hostnames: string[]): Promise<TlsMaterial> {
+  const x509 = await x509lib();
+  const keys = await newKeys();
+  const now = Date.now();
+  const names = hostnames.map((s) => (isIP(s) ? { type: 'ip' as const, value: s } : { type: 'dns' as const, value: s }));
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${hostnames[0] ?? 'capstan-agent'}@${Math.floor(now / 1000)}`,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 365 * dayMs),
+    keys,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(names),
+    ],
+  });
+  const certPem = cert.toString('pem') + '\n';
+  return { caCertPem: certPem, certPem, keyPem: await exportKeyPem(keys.privateKey) };
 }
 
 /** Whether the serving certificate names every SAN and has more than 30 days left (checked with Node's own X.509 parser). */

@@ -24,12 +24,13 @@ const groupOrder = ['', 'apps', 'events.k8s.io', 'authentication.k8s.io', 'autho
 const storageVersionHash = (def: ResourceDef): string =>
   createHash('sha256').update(`${def.group}/${def.version}/${def.kind}`).digest().subarray(0, 8).toString('base64');
 
-/** Subresources that perform an action (POST only), by kind. */
+/** Subresources served by handlers rather than stores (actions, and pods/log proxied to the node), by kind. */
 function actionSubresources(d: ResourceDef): { subresource: string; responseKind: { group: string; version: string; kind: string }; verbs: string[] }[] {
   if (d.group || d.kind !== 'Pod') return [];
   return [
     { subresource: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] },
     { subresource: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] },
+    { subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] },
   ];
 }
 

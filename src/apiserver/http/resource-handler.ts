@@ -4,6 +4,8 @@
  * checks happen before any body is read.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { servePodLog } from './pod-log.js';
+import type { NodeConnector } from './node-connection.js';
 import { StatusError, badRequest, invalidError, methodNotSupported, notFoundPath } from '../../api/errors.js';
 import { type ApiObject, deepCopy, isPlainObject } from '../../api/object.js';
 import { apiVersionOf, type ResourceDef } from '../../api/resource.js';
@@ -32,6 +34,8 @@ export interface HandlerContext extends WatchContext {
   svc: RegistryServices;
   schema: SchemaChecker;
   tables: TableRenderer;
+  /** Reaches node agents, for pods/log. */
+  nodes: NodeConnector;
 }
 
 const patchTypes: Record<string, PatchType> = {
@@ -71,6 +75,11 @@ export class ResourceHandler {
   async handle(req: IncomingMessage, res: ServerResponse, info: ResourceRequest, q: URLSearchParams): Promise<void> {
     if (!info.group && info.version === 'v1' && (info.resource === 'bindings' || (info.resource === 'pods' && (info.subresource === 'binding' || info.subresource === 'eviction'))))
       return this.podAction(req, res, info, q);
+    if (!info.group && info.version === 'v1' && info.resource === 'pods' && info.subresource === 'log') {
+      if (!info.namespace || !info.name) throw notFoundPath();
+      if (info.verb !== 'get') throw methodNotSupported({ group: '', resource: 'pods/log' }, info.verb);
+      return servePodLog(req, res, this.ctx.registry, this.ctx.nodes, info.namespace, info.name, q);
+    }
     const entry = this.ctx.registry.lookup(info.group, info.version, info.resource);
     if (!entry) throw notFoundPath();
     const def = entry.def;

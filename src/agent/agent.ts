@@ -1,0 +1,215 @@
+/**
+ * The node agent (the kubelet's job, DESIGN.md §2.6): registers its Node, renews its Lease,
+ * reports node status, and runs every pod bound to it through a PodWorker against a container
+ * runtime. Pods keep running when the agent stops: a restarted agent re-adopts them. It serves
+ * container logs to the API server over HTTPS.
+ */
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
+import { StatusError, isStatusError } from '../api/errors.js';
+import type { ApiObject } from '../api/object.js';
+import { selfSignedServing } from '../apiserver/auth/tls.js';
+import type { ApiClient } from '../client/api-client.js';
+import { builtinRefs } from '../client/builtin-refs.js';
+import { type Clock, realClock, sleep } from '../client/clock.js';
+import { Informer } from '../client/informer.js';
+import { listWatcherFor } from '../client/list-watch.js';
+import { ApiEventRecorder } from '../controllers/events.js';
+import { renewedNodeLease } from '../sim/node-lease.js';
+import type { Logger } from '../util/logger.js';
+import { AgentServer, type LogTarget } from './agent-server.js';
+import { NodeStatusReporter, type NodeSetup } from './node-reporter.js';
+import { CrashLoopBackoff } from './pod/backoff.js';
+import { PodProbes } from './pod-probes.js';
+import { PodStatusWriter } from './pod-status-writer.js';
+import { PodWorker } from './pod-worker.js';
+import { podLabels } from './runtime-config.js';
+import { ProcessRuntime } from './runtime/process/process-runtime.js';
+import type { ContainerRuntime } from './runtime/runtime.js';
+
+export interface AgentOptions extends NodeSetup {
+  /** State: runtime state, pod logs. */
+  dataDir: string;
+  /** Address and port of the agent's HTTPS endpoint (port 0 picks a free one). */
+  bindAddress: string;
+  port: number;
+  /** The cluster CA (verifies the API server's client certificate). */
+  clusterCaPem: string;
+  logger: Logger;
+  clock?: Clock;
+  runtime?: ContainerRuntime;
+  /** Lease renewal period (the kubelet renews every 10 s) and duration (40 s). */
+  leaseRenewMs?: number;
+  leaseDurationSeconds?: number;
+  /** How often node status is computed (nodeStatusUpdateFrequency, 10 s). */
+  statusUpdateMs?: number;
+  containerLogMaxBytes?: number;
+  containerLogMaxFiles?: number;
+  /** Called once the Node is registered and pods are being handled. */
+  onReady?: (info: { nodeName: string; port: number }) => void;
+}
+
+const isNotFound = (e: unknown) => isStatusError(e) && e.code === 404;
+
+export class NodeAgent {
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly clock: Clock;
+  private runtime!: ContainerRuntime;
+  private readonly pods: Informer<ApiObject>;
+  private readonly services: Informer<ApiObject>;
+  private readonly backoff = new CrashLoopBackoff();
+  private reporter!: NodeStatusReporter;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly opts: AgentOptions,
+  ) {
+    this.clock = opts.clock ?? realClock;
+    this.pods = new Informer(listWatcherFor(client, builtinRefs.pods, { fieldSelector: `spec.nodeName=${opts.nodeName}` }), { name: 'agent-pods', clock: this.clock, logger: opts.logger });
+    this.services = new Informer(listWatcherFor(client, builtinRefs.services), { name: 'agent-services', clock: this.clock, logger: opts.logger });
+  }
+
+  /** Runs until `signal` aborts; containers keep running afterwards. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { opts, client } = this;
+    const log = opts.logger;
+    const inner = new AbortController();
+    setMaxListeners(0, inner.signal);
+    const onAbort = () => inner.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const logRoot = join(opts.dataDir, 'pods');
+    await mkdir(logRoot, { recursive: true });
+    this.runtime =
+      opts.runtime ??
+      new ProcessRuntime({
+        rootDir: join(opts.dataDir, 'runtime'),
+        logMaxBytes: opts.containerLogMaxBytes,
+        logMaxFiles: opts.containerLogMaxFiles,
+        events: { onContainerExit: (s) => this.workers.get(s.labels[podLabels.uid] ?? '')?.kick() },
+      });
+    const recorder = new ApiEventRecorder(client, { component: 'kubelet', host: opts.nodeName, clock: this.clock, logger: log });
+    const tls = await selfSignedServing([opts.nodeName, ...(opts.nodeIP ? [opts.nodeIP] : [])]);
+    const server = new AgentServer({ bindAddress: opts.bindAddress, port: opts.port, tls, clientCaPem: opts.clusterCaPem, logTarget: (ns, pod, c, prev) => this.logTarget(ns, pod, c, prev), logger: log });
+    const port = await server.start();
+    this.reporter = new NodeStatusReporter(client, { ...opts, port, runtimeVersion: `${this.runtime.name}://${this.runtime.version().runtimeVersion}` }, this.clock, log);
+    const statusWriter = new PodStatusWriter(client);
+    const running: Promise<unknown>[] = [];
+    try {
+      const node = await this.reporter.register(inner.signal);
+      running.push(this.leaseLoop(node, inner.signal), this.reporter.run(inner.signal, opts.statusUpdateMs ?? 10_000));
+      const newWorker = (pod: Pod) =>
+        new PodWorker(
+          {
+            runtime: this.runtime,
+            client,
+            statusWriter,
+            recorder,
+            backoff: this.backoff,
+            logger: log,
+            clock: this.clock,
+            logRoot,
+            hostIPs: () => this.reporter.hostIPs(),
+            services: () => this.services.list() as unknown as Service[],
+            nodeAllocatable: () => this.reporter.allocatable(),
+            newProbes: (w) => new PodProbes({ runtime: this.runtime, recorder, clock: this.clock, kick: w.kick, pod: w.pod, hostIP: () => this.reporter.hostIPs()[0] ?? '127.0.0.1' }),
+            onFinished: (uid) => this.workers.delete(uid),
+          },
+          pod,
+        );
+      const onPod = (o: ApiObject) => {
+        const pod = o as unknown as Pod;
+        const uid = pod.metadata?.uid ?? '';
+        let w = this.workers.get(uid);
+        if (!w) {
+          w = newWorker(pod);
+          this.workers.set(uid, w);
+        }
+        w.update(pod);
+      };
+      this.pods.addEventHandler({ onAdd: onPod, onUpdate: (_o, n) => onPod(n), onDelete: (o) => this.workers.get(o.metadata.uid ?? '')?.update(undefined) });
+      running.push(this.pods.start(inner.signal), this.services.start(inner.signal));
+      await Promise.all([this.pods.waitForSync(inner.signal), this.services.waitForSync(inner.signal)]);
+      await this.cleanupOrphans();
+      log.info('node agent ready', { node: opts.nodeName, port, runtime: this.runtime.name });
+      opts.onReady?.({ nodeName: opts.nodeName, port });
+      await new Promise<void>((resolve) => (inner.signal.aborted ? resolve() : inner.signal.addEventListener('abort', () => resolve(), { once: true })));
+    } finally {
+      inner.abort();
+      signal.removeEventListener('abort', onAbort);
+      for (const w of this.workers.values()) w.stop();
+      await Promise.allSettled(running);
+      await server.stop();
+      await recorder.close();
+      await this.runtime.close();
+    }
+  }
+
+  /** Sandboxes whose pod is no longer bound here are stopped and removed (HandlePodCleanups). */
+  private async cleanupOrphans(): Promise<void> {
+    const known = new Set(this.pods.list().map((p) => p.metadata.uid));
+    for (const s of await this.runtime.listPodSandboxes()) {
+      if (known.has(s.metadata.uid)) continue;
+      this.opts.logger.info('removing the sandbox of a pod no longer bound here', { pod: `${s.metadata.namespace}/${s.metadata.name}` });
+      await this.runtime.stopPodSandbox(s.id);
+      await this.runtime.removePodSandbox(s.id);
+    }
+  }
+
+  private async leaseLoop(node: Node, signal: AbortSignal): Promise<void> {
+    const name = this.opts.nodeName;
+    const duration = this.opts.leaseDurationSeconds ?? 40;
+    const every = this.opts.leaseRenewMs ?? 10_000;
+    let current: Lease | undefined;
+    while (!signal.aborted) {
+      try {
+        const next = renewedNodeLease(name, node.metadata?.uid, duration, this.clock.now(), current);
+        if (!current) {
+          try {
+            current = await this.client.get<Lease>(builtinRefs.leases, name, { namespace: 'kube-node-lease', signal });
+            continue;
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+            current = await this.client.create(builtinRefs.leases, next as unknown as ApiObject, { signal }) as unknown as Lease;
+          }
+        } else {
+          current = (await this.client.update(builtinRefs.leases, next as unknown as ApiObject, { signal })) as unknown as Lease;
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        current = undefined;
+        this.opts.logger.warn('lease renewal failed', { node: name, error: (e as Error).message });
+        await sleep(this.clock, 1000, signal);
+        continue;
+      }
+      await sleep(this.clock, every, signal);
+    }
+  }
+
+  /** The log file for `kubectl logs`, or the kubelet's error. */
+  private async logTarget(ns: string, podName: string, container: string, previous: boolean): Promise<LogTarget> {
+    const pod = this.pods.get(`${ns}/${podName}`) as unknown as Pod | undefined;
+    if (!pod) throw new StatusError(404, 'NotFound', `pod "${podName}" not found`);
+    const uid = pod.metadata?.uid ?? '';
+    const sandboxIds = new Set((await this.runtime.listPodSandboxes()).filter((s) => s.metadata.uid === uid).map((s) => s.id));
+    const attempts = (await this.runtime.listContainers()).filter((c) => sandboxIds.has(c.sandboxId) && c.metadata.name === container).sort((a, b) => b.createdAt - a.createdAt || b.metadata.attempt - a.metadata.attempt);
+    const chosen = previous ? attempts[1] : attempts[0];
+    if (!chosen) {
+      if (previous) throw new StatusError(400, 'BadRequest', `previous terminated container "${container}" in pod "${podName}" not found`);
+      const waiting = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === container)?.state?.waiting?.reason ?? 'ContainerCreating';
+      throw new StatusError(400, 'BadRequest', `container "${container}" in pod "${podName}" is waiting to start: ${waiting}`);
+    }
+    const id = chosen.id;
+    let done = chosen.state !== 'CONTAINER_RUNNING';
+    return {
+      path: chosen.logPath,
+      isDone: () => {
+        if (!done) void this.runtime.containerStatus(id).then((s) => (done = !s || s.state !== 'CONTAINER_RUNNING'));
+        return done;
+      },
+    };
+  }
+}
+

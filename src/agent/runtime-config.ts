@@ -1,0 +1,61 @@
+/**
+ * From a Pod to what the runtime is asked for (kuberuntime_sandbox.go generatePodSandboxConfig and
+ * kuberuntime_container.go generateContainerConfig): the sandbox config, each container's config,
+ * and the kubelet's log layout `<pod logs root>/<namespace>_<name>_<uid>/<container>/<restart>.log`.
+ */
+import { join } from 'node:path';
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { ContainerConfig, PodSandboxConfig } from './runtime/runtime.js';
+
+/** Labels the runtime keeps on sandboxes and containers, as the kubelet's (kubelettypes). */
+export const podLabels = {
+  uid: 'io.kubernetes.pod.uid',
+  name: 'io.kubernetes.pod.name',
+  namespace: 'io.kubernetes.pod.namespace',
+  container: 'io.kubernetes.container.name',
+} as const;
+
+export function podLogDirectory(root: string, pod: Pod): string {
+  return join(root, `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
+}
+
+/** The pod's hostname: spec.hostname, else its name truncated to 63 characters (as the kubelet's GeneratePodHostNameAndDomain). */
+export function podHostname(pod: Pod): string {
+  const h = pod.spec?.hostname || pod.metadata?.name || '';
+  return h.length > 63 ? h.slice(0, 63).replace(/[-.]+$/, '') : h;
+}
+
+export function sandboxConfig(pod: Pod, logRoot: string, attempt: number): PodSandboxConfig {
+  const meta = pod.metadata ?? {};
+  return {
+    metadata: { name: meta.name ?? '', namespace: meta.namespace ?? '', uid: meta.uid ?? '', attempt },
+    hostname: podHostname(pod),
+    logDirectory: podLogDirectory(logRoot, pod),
+    labels: { ...(meta.labels ?? {}), [podLabels.uid]: meta.uid ?? '', [podLabels.name]: meta.name ?? '', [podLabels.namespace]: meta.namespace ?? '' },
+    annotations: { ...(meta.annotations ?? {}) },
+    hostNetwork: true,
+  };
+}
+
+export function containerConfig(pod: Pod, container: Container, attempt: number, resolved: { command: string[]; args: string[]; env: { name: string; value: string }[] }): ContainerConfig {
+  const meta = pod.metadata ?? {};
+  return {
+    metadata: { name: container.name, attempt },
+    image: container.image ?? '',
+    command: resolved.command,
+    args: resolved.args,
+    workingDir: container.workingDir || undefined,
+    env: resolved.env,
+    // Volumes arrive with the volume manager; until then a mount cannot be satisfied.
+    mounts: (container.volumeMounts ?? []).map((m) => ({ containerPath: m.mountPath, hostPath: '', readonly: !!m.readOnly })),
+    logPath: join(container.name, `${attempt}.log`),
+    labels: { [podLabels.uid]: meta.uid ?? '', [podLabels.name]: meta.name ?? '', [podLabels.namespace]: meta.namespace ?? '', [podLabels.container]: container.name },
+    annotations: {
+      'io.kubernetes.container.restartCount': String(attempt),
+      'io.kubernetes.container.terminationMessagePath': container.terminationMessagePath ?? '/dev/termination-log',
+      'io.kubernetes.container.terminationMessagePolicy': container.terminationMessagePolicy ?? 'File',
+    },
+    stdin: !!container.stdin,
+    tty: !!container.tty,
+  };
+}

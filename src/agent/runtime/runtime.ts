@@ -1,0 +1,147 @@
+/**
+ * The container runtime interface the node agent drives, shaped like the CRI's RuntimeService
+ * (k8s.io/cri-api runtime/v1): a pod is a sandbox holding containers; each container has a log
+ * file the runtime writes in the CRI log format. Implementations: `process` (host processes) and,
+ * later, `sandbox` (runc). Every runtime passes the shared conformance suite
+ * (./conformance.ts).
+ */
+
+export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
+
+export interface PodSandboxMetadata {
+  name: string;
+  namespace: string;
+  uid: string;
+  attempt: number;
+}
+
+export interface PodSandboxConfig {
+  metadata: PodSandboxMetadata;
+  hostname: string;
+  /** Directory under which container log paths are resolved (the kubelet's /var/log/pods/<ns>_<name>_<uid>). */
+  logDirectory: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Shares the node's network (always true for the process runtime). */
+  hostNetwork: boolean;
+  dns?: { servers: string[]; searches: string[]; options: string[] };
+}
+
+export interface PodSandboxStatus {
+  id: string;
+  metadata: PodSandboxMetadata;
+  state: SandboxState;
+  /** Unix ms. */
+  createdAt: number;
+  /** The pod's IPs; empty for host-network sandboxes (the agent then reports the node IP). */
+  ips: string[];
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface Mount {
+  containerPath: string;
+  hostPath: string;
+  readonly: boolean;
+}
+
+export interface LinuxContainerResources {
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  memoryLimitBytes?: number;
+}
+
+export interface ContainerConfig {
+  metadata: { name: string; attempt: number };
+  /** The image reference, informational for runtimes that do not pull images. */
+  image: string;
+  command: string[];
+  args: string[];
+  workingDir?: string;
+  /** In order; later duplicates win, as in the CRI. */
+  env: { name: string; value: string }[];
+  mounts: Mount[];
+  /** Relative to the sandbox's logDirectory, e.g. `c/0.log`. */
+  logPath: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  stdin?: boolean;
+  tty?: boolean;
+  resources?: LinuxContainerResources;
+}
+
+export interface ContainerStatus {
+  id: string;
+  sandboxId: string;
+  metadata: { name: string; attempt: number };
+  state: ContainerState;
+  image: string;
+  /** Unix ms; 0 when not reached. */
+  createdAt: number;
+  startedAt: number;
+  finishedAt: number;
+  exitCode: number;
+  /** For exited containers: `Completed` (exit 0), `Error`, or `OOMKilled`. */
+  reason: string;
+  message: string;
+  /** Absolute path of the current log file. */
+  logPath: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+  timedOut: boolean;
+}
+
+/** Why a runtime call failed, in the kubelet's waiting-reason vocabulary. */
+export type RuntimeErrorReason = 'CreateContainerError' | 'CreateContainerConfigError' | 'RunContainerError' | 'NotFound' | 'Unavailable';
+
+export class RuntimeError extends Error {
+  constructor(
+    readonly reason: RuntimeErrorReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+export interface RuntimeEvents {
+  /** A container left the running state (exited or was killed); the agent re-syncs its pod. */
+  onContainerExit?: (status: ContainerStatus) => void;
+}
+
+export interface ContainerRuntime {
+  /** `process` or `sandbox`. */
+  readonly name: string;
+  version(): { runtimeName: string; runtimeVersion: string; runtimeApiVersion: string };
+
+  runPodSandbox(config: PodSandboxConfig): Promise<string>;
+  /** Stops every container of the sandbox (killing them) and releases its resources; idempotent. */
+  stopPodSandbox(id: string): Promise<void>;
+  /** Removes a stopped sandbox and its containers; idempotent. */
+  removePodSandbox(id: string): Promise<void>;
+  podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined>;
+  listPodSandboxes(): Promise<PodSandboxStatus[]>;
+
+  /** Throws RuntimeError('CreateContainerError') with a clear message when the config cannot run. */
+  createContainer(sandboxId: string, config: ContainerConfig, sandbox: PodSandboxConfig): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** SIGTERM, then SIGKILL after `timeoutSeconds` (0: at once); resolves once it has exited; idempotent. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  containerStatus(id: string): Promise<ContainerStatus | undefined>;
+  listContainers(filter?: { sandboxId?: string }): Promise<ContainerStatus[]>;
+
+  /** Runs a command in the container's context and collects its output (exec probes, `kubectl exec` without a stream). */
+  execSync(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult>;
+
+  /** Stops watching (containers keep running: a restarted agent re-adopts them). */
+  close(): Promise<void>;
+}

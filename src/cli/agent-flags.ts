@@ -1,0 +1,66 @@
+/**
+ * The node agent's flags, shared by `capstan agent` and the agent inside `capstan server`:
+ * identity, kubelet-style resource and registration flags, GPUs and container log rotation.
+ */
+import { hostname } from 'node:os';
+import { parseQuantity } from '../api/quantity.js';
+import type { NodeFlags } from '../agent/node/node-flags.js';
+import { nodeFlagHelp, nodeFlagOptions, parseNodeFlags } from '../agent/node/node-flags.js';
+
+export const agentFlagOptions = {
+  ...nodeFlagOptions,
+  'node-name': { type: 'string' },
+  'node-ip': { type: 'string' },
+  'max-pods': { type: 'string' },
+  'fake-gpus': { type: 'string' },
+  'container-log-max-size': { type: 'string' },
+  'container-log-max-files': { type: 'string' },
+} as const;
+
+export const agentFlagHelp = `  --node-name NAME             the Node's name (default: the host name, lower-cased)
+  --node-ip IP                 the Node's InternalIP (default: the host's first non-loopback IPv4)
+  --max-pods N                 pods this node runs at most (default 110)
+  --fake-gpus N                advertise N simulated nvidia.com/gpu devices instead of discovering GPUs
+  --container-log-max-size Q   rotate a container's log file at this size (default 10Mi)
+  --container-log-max-files N  log files kept per container, the live one included (default 5)
+${nodeFlagHelp}`;
+
+export interface AgentFlags {
+  nodeName: string;
+  nodeIP?: string;
+  flags: NodeFlags;
+  maxPods: number;
+  fakeGpus?: number;
+  containerLogMaxBytes: number;
+  containerLogMaxFiles: number;
+}
+
+type Args = { [K in keyof typeof agentFlagOptions]?: string };
+
+function nonNegativeInt(flag: string, v: string, min = 0): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new Error(`invalid --${flag} ${JSON.stringify(v)}: must be an integer of at least ${min}`);
+  return n;
+}
+
+/** Throws an Error naming the bad flag. */
+export function parseAgentFlags(args: Args): AgentFlags {
+  const nodeName = (args['node-name'] ?? hostname()).toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) throw new Error(`invalid --node-name ${JSON.stringify(nodeName)}: must be a DNS-1123 subdomain`);
+  let containerLogMaxBytes = 10 * 1024 * 1024;
+  const size = args['container-log-max-size'];
+  if (size !== undefined) {
+    const q = parseQuantity(size);
+    if (!q || q.sign() <= 0) throw new Error(`invalid --container-log-max-size ${JSON.stringify(size)}: must be a positive quantity such as 10Mi`);
+    containerLogMaxBytes = q.value();
+  }
+  return {
+    nodeName,
+    nodeIP: args['node-ip'] || undefined,
+    flags: parseNodeFlags(args),
+    maxPods: args['max-pods'] !== undefined ? nonNegativeInt('max-pods', args['max-pods'], 1) : 110,
+    fakeGpus: args['fake-gpus'] !== undefined ? nonNegativeInt('fake-gpus', args['fake-gpus']) : undefined,
+    containerLogMaxBytes,
+    containerLogMaxFiles: args['container-log-max-files'] !== undefined ? nonNegativeInt('container-log-max-files', args['container-log-max-files'], 2) : 5,
+  };
+}
