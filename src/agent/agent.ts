@@ -11,7 +11,7 @@ import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { StatusError, isStatusError } from '../api/errors.js';
 import type { ApiObject } from '../api/object.js';
-import { selfSignedServing } from '../apiserver/auth/tls.js';
+import { ensureAgentServing } from '../apiserver/auth/tls.js';
 import type { ApiClient } from '../client/api-client.js';
 import { builtinRefs } from '../client/builtin-refs.js';
 import { type Clock, realClock, sleep } from '../client/clock.js';
@@ -91,7 +91,7 @@ export class NodeAgent {
         events: { onContainerExit: (s) => this.workers.get(s.labels[podLabels.uid] ?? '')?.kick() },
       });
     const recorder = new ApiEventRecorder(client, { component: 'kubelet', host: opts.nodeName, clock: this.clock, logger: log });
-    const tls = await selfSignedServing([opts.nodeName, ...(opts.nodeIP ? [opts.nodeIP] : [])]);
+    const tls = await ensureAgentServing(join(opts.dataDir, 'tls'), [opts.nodeName, ...(opts.nodeIP ? [opts.nodeIP] : [])]);
     const server = new AgentServer({ bindAddress: opts.bindAddress, port: opts.port, tls, clientCaPem: opts.clusterCaPem, logTarget: (ns, pod, c, prev) => this.logTarget(ns, pod, c, prev), logger: log });
     const port = await server.start();
     this.reporter = new NodeStatusReporter(client, { ...opts, port, runtimeVersion: `${this.runtime.name}://${this.runtime.version().runtimeVersion}` }, this.clock, log);

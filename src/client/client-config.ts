@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
 
 export interface ClientConfig {
   /** `https://host:port` (plain `http://` is accepted for tests). */
@@ -35,6 +34,8 @@ const b64 = (s: unknown): string | undefined => (typeof s === 'string' && s ? Bu
  */
 export async function loadKubeconfig(path: string, context?: string): Promise<ClientConfig> {
   const text = await readFile(path, 'utf8');
+  // Loaded on first use: processes that never read a kubeconfig (the agent given --server) skip it.
+  const { parse } = await import('yaml');
   const doc = (parse(text) ?? {}) as Record<string, unknown>;
   const pick = <T>(list: unknown, name: string | undefined, field: string, what: string): T => {
     const found = (Array.isArray(list) ? (list as Named<T>[]) : []).find((e) => e?.name === name);

@@ -5,7 +5,8 @@
  */
 import { webcrypto, randomBytes, X509Certificate as NodeX509 } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
@@ -166,6 +167,39 @@ export async function selfSignedServing(hostnames: string[]): Promise<TlsMateria
   });
   const certPem = cert.toString('pem') + '\n';
   return { caCertPem: certPem, certPem, keyPem: await exportKeyPem(keys.privateKey) };
+}
+
+/**
+ * The node agent's serving certificate, kept in `dir` and reused while it covers `hostnames` and
+ * has more than 30 days left. A new one is made with the `openssl` command where installed (the
+ * certificate library costs the long-running agent about 15 MB), else with the library.
+ */
+export async function ensureAgentServing(dir: string, hostnames: string[]): Promise<TlsMaterial> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const crt = join(dir, 'agent-serving.crt');
+  const key = join(dir, 'agent-serving.key');
+  if (existsSync(crt) && existsSync(key)) {
+    const certPem = await readFile(crt, 'utf8');
+    if (coversSans(certPem, hostnames)) return { caCertPem: certPem, certPem, keyPem: await readFile(key, 'utf8') };
+  }
+  const san = hostnames.map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
+  const made = await new Promise<boolean>((resolve) => {
+    execFile(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', crt, '-days', '365', '-subj', `/CN=${hostnames[0] ?? 'capstan-agent'}@${Math.floor(Date.now() / 1000)}`, '-addext', `subjectAltName=${san}`, '-addext', 'extendedKeyUsage=serverAuth'],
+      { timeout: 10_000 },
+      (err) => resolve(!err),
+    );
+  });
+  if (made) {
+    await chmod(key, 0o600);
+    const certPem = await readFile(crt, 'utf8');
+    return { caCertPem: certPem, certPem, keyPem: await readFile(key, 'utf8') };
+  }
+  const tls = await selfSignedServing(hostnames);
+  await writeFile(key, tls.keyPem, { mode: 0o600 });
+  await writeFile(crt, tls.certPem);
+  return tls;
 }
 
 /** Whether the serving certificate names every SAN and has more than 30 days left (checked with Node's own X.509 parser). */

@@ -16,8 +16,9 @@ const execFileAsync = promisify(execFile);
 
 export const STREAMS: readonly LogStream[] = ['stdout', 'stderr'];
 
-export async function makeFifo(file: string): Promise<void> {
-  await execFileAsync('mkfifo', ['-m', '600', file]);
+/** Creates the FIFOs with one `mkfifo` (Node has no mkfifo; each spawn costs the agent a fork). */
+export async function makeFifos(files: string[]): Promise<void> {
+  await execFileAsync('mkfifo', ['-m', '600', ...files]);
 }
 
 /** The container's end of a FIFO (read-write, so a write never fails for want of a reader). */

@@ -25,7 +25,7 @@ import {
 import { containerEnvironment, containerWorkingDir, resolveExecutable, workingDirError } from './container-env.js';
 import { runExecSync } from './exec-sync.js';
 import { decideExit, wrapperArgv } from './exit-status.js';
-import { closeFd, LogPump, makeFifo, openContainerEnd, STREAMS } from './log-pump.js';
+import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from './log-pump.js';
 import { identify, liveness, signalGroup } from './proc.js';
 import { StateStore, type ContainerRecord, type SandboxRecord } from './state-store.js';
 
@@ -154,7 +154,7 @@ export class ProcessRuntime implements ContainerRuntime {
     };
     try {
       await this.store.createContainerDir(rec.id);
-      for (const stream of STREAMS) await makeFifo(this.store.fifoPath(rec.id, stream));
+      await makeFifos(STREAMS.map((stream) => this.store.fifoPath(rec.id, stream)));
       await this.store.saveContainer(rec);
     } catch (err) {
       await this.store.removeContainer(rec.id).catch(() => {});
