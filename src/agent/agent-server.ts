@@ -7,10 +7,12 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { StatusError } from '../api/errors.js';
 import { agentClientCommonName, type TlsMaterial } from '../apiserver/auth/tls.js';
 import type { Logger } from '../util/logger.js';
 import { type LogOptions, readContainerLogs } from './logs/cri-log-reader.js';
+import { serveStats, type StatsEndpoints } from './stats/stats-routes.js';
 
 /** What the agent knows about one container's log file. */
 export interface LogTarget {
@@ -27,6 +29,10 @@ export interface AgentServerOptions {
   clientCaPem: string;
   /** Resolves a log request to a file, or throws a StatusError in the kubelet's words. */
   logTarget: (namespace: string, pod: string, container: string, previous: boolean) => Promise<LogTarget>;
+  /** Serves the upgraded connections of /exec, /attach and /portForward when given. */
+  streaming?: { handle(req: IncomingMessage, socket: Duplex, head: Buffer): void };
+  /** Serves /stats/summary, /metrics/resource and /metrics when given. */
+  stats?: StatsEndpoints;
   logger: Logger;
 }
 
@@ -70,6 +76,7 @@ export class AgentServer {
       s.on('close', () => this.sockets.delete(s));
     });
     srv.on('tlsClientError', () => undefined);
+    srv.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(this.opts.port, this.opts.bindAddress, () => {
@@ -90,6 +97,16 @@ export class AgentServer {
     });
   }
 
+  /** Streaming requests (exec, attach, port-forward) arrive as upgrades; the same client check applies. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined);
+    const refuse = (code: number, text: string): void =>
+      void socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${text.length + 1}\r\nConnection: close\r\n\r\n${text}\n`);
+    if (!this.authorized(req)) return refuse(401, 'Unauthorized');
+    if (!this.opts.streaming) return refuse(404, 'Not Found');
+    this.opts.streaming.handle(req, socket, head);
+  }
+
   private authorized(req: IncomingMessage): boolean {
     const sock = req.socket as TLSSocket;
     if (!sock.authorized) return false;
@@ -106,6 +123,7 @@ export class AgentServer {
         return;
       }
       if (!this.authorized(req)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+      if (this.opts.stats && req.method === 'GET' && (await serveStats(this.opts.stats, url.pathname, res))) return;
       const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (!m || req.method !== 'GET') throw new StatusError(404, 'NotFound', '404 page not found');
       const [ns, pod, container] = m.slice(1).map(decodeURIComponent) as [string, string, string];

@@ -21,11 +21,16 @@ import { ApiEventRecorder } from '../controllers/events.js';
 import { renewedNodeLease } from '../sim/node-lease.js';
 import type { Logger } from '../util/logger.js';
 import { AgentServer, type LogTarget } from './agent-server.js';
+import { StreamingServer } from './streaming/streaming-server.js';
+import { StatsCollector } from './stats/stats-collector.js';
+import { statsEndpoints } from './stats/stats-routes.js';
 import { NodeStatusReporter, type NodeSetup } from './node-reporter.js';
 import { CrashLoopBackoff } from './pod/backoff.js';
 import { PodProbes } from './pod-probes.js';
 import { PodStatusWriter } from './pod-status-writer.js';
 import { PodWorker } from './pod-worker.js';
+import { GpuAllocator } from './node/gpus.js';
+import { assignmentsFromContainers } from './pod/gpu-assignment.js';
 import { podLabels } from './runtime-config.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
@@ -46,6 +51,8 @@ export interface AgentOptions extends NodeSetup {
   leaseDurationSeconds?: number;
   /** How often node status is computed (nodeStatusUpdateFrequency, 10 s). */
   statusUpdateMs?: number;
+  /** How often container and node resource usage is read (default 10 s). */
+  statsPeriodMs?: number;
   containerLogMaxBytes?: number;
   containerLogMaxFiles?: number;
   /** Called once the Node is registered and pods are being handled. */
@@ -61,6 +68,7 @@ export class NodeAgent {
   private readonly pods: Informer<ApiObject>;
   private readonly services: Informer<ApiObject>;
   private readonly backoff = new CrashLoopBackoff();
+  private gpus = new GpuAllocator([]);
   private reporter!: NodeStatusReporter;
 
   constructor(
@@ -92,7 +100,9 @@ export class NodeAgent {
       });
     const recorder = new ApiEventRecorder(client, { component: 'kubelet', host: opts.nodeName, clock: this.clock, logger: log });
     const tls = await ensureAgentServing(join(opts.dataDir, 'tls'), [opts.nodeName, ...(opts.nodeIP ? [opts.nodeIP] : [])]);
-    const server = new AgentServer({ bindAddress: opts.bindAddress, port: opts.port, tls, clientCaPem: opts.clusterCaPem, logTarget: (ns, pod, c, prev) => this.logTarget(ns, pod, c, prev), logger: log });
+    const stats = new StatsCollector({ runtime: this.runtime, nodeName: opts.nodeName, clock: this.clock, periodMs: opts.statsPeriodMs, logger: log });
+    const streaming = new StreamingServer({ runtime: this.runtime, pod: (ns, name) => this.pods.get(`${ns}/${name}`) as unknown as Pod | undefined, logger: log });
+    const server = new AgentServer({ bindAddress: opts.bindAddress, port: opts.port, tls, clientCaPem: opts.clusterCaPem, logTarget: (ns, pod, c, prev) => this.logTarget(ns, pod, c, prev), stats: statsEndpoints(stats, this.runtime, opts.nodeName), streaming, logger: log });
     const port = await server.start();
     this.reporter = new NodeStatusReporter(client, { ...opts, port, runtimeVersion: `${this.runtime.name}://${this.runtime.version().runtimeVersion}` }, this.clock, log);
     const statusWriter = new PodStatusWriter(client);
@@ -100,6 +110,8 @@ export class NodeAgent {
     try {
       const node = await this.reporter.register(inner.signal);
       running.push(this.leaseLoop(node, inner.signal), this.reporter.run(inner.signal, opts.statusUpdateMs ?? 10_000));
+      await this.restoreGpus();
+      running.push(stats.run(inner.signal));
       const newWorker = (pod: Pod) =>
         new PodWorker(
           {
@@ -114,6 +126,9 @@ export class NodeAgent {
             hostIPs: () => this.reporter.hostIPs(),
             services: () => this.services.list() as unknown as Service[],
             nodeAllocatable: () => this.reporter.allocatable(),
+            getNode: (signal) => client.get<Node>(builtinRefs.nodes, opts.nodeName, { signal }),
+            activePods: () => [...this.workers.values()].filter((w) => w.isActive()).map((w) => w.pod),
+            gpus: this.gpus,
             newProbes: (w) => new PodProbes({ runtime: this.runtime, recorder, clock: this.clock, kick: w.kick, pod: w.pod, hostIP: () => this.reporter.hostIPs()[0] ?? '127.0.0.1' }),
             onFinished: (uid) => this.workers.delete(uid),
           },
@@ -141,6 +156,7 @@ export class NodeAgent {
       signal.removeEventListener('abort', onAbort);
       for (const w of this.workers.values()) w.stop();
       await Promise.allSettled(running);
+      streaming.close();
       await server.stop();
       await recorder.close();
       await this.runtime.close();
@@ -155,7 +171,15 @@ export class NodeAgent {
       this.opts.logger.info('removing the sandbox of a pod no longer bound here', { pod: `${s.metadata.namespace}/${s.metadata.name}` });
       await this.runtime.stopPodSandbox(s.id);
       await this.runtime.removePodSandbox(s.id);
+      this.gpus.release(s.metadata.uid);
     }
+  }
+
+  /** The node's GPUs, with the devices its containers hold taken back (the device manager's checkpoint). */
+  private async restoreGpus(): Promise<void> {
+    this.gpus = new GpuAllocator(this.reporter.gpuDevices());
+    const troubled = this.gpus.restore(assignmentsFromContainers(await this.runtime.listContainers()));
+    if (troubled.length) this.opts.logger.warn('pods hold GPUs that are unknown or shared', { pods: troubled });
   }
 
   private async leaseLoop(node: Node, signal: AbortSignal): Promise<void> {

@@ -76,6 +76,11 @@ export class NodeStatusReporter {
     return a.filter((x) => x.type === 'InternalIP').map((x) => x.address);
   }
 
+  /** The GPUs found at registration. */
+  gpuDevices(): GpuDevice[] {
+    return [...this.gpus];
+  }
+
   allocatable(): Record<string, string> {
     return { ...(this.lastStatus?.allocatable ?? {}) };
   }

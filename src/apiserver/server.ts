@@ -12,9 +12,12 @@ import type { Logger } from '../util/logger.js';
 import type { Authenticator } from './auth/authn.js';
 import type { ClientCertificate, TlsMaterial } from './auth/tls.js';
 import { NodeConnector } from './http/node-connection.js';
+import { upgradeResponse } from './http/pod-connect.js';
 import type { CachedDocument, OpenAPIDocuments } from './openapi/openapi-documents.js';
 import { negotiateOpenAPIv2, openAPIv2ProtobufContentType } from './openapi/openapi-v2-protobuf.js';
 import { Discovery } from './http/discovery.js';
+import { MetricsApi, metricsDiscovery, registrySource } from './metrics/metrics-api.js';
+import { METRICS_GROUP } from './metrics/metrics-objects.js';
 import { negotiate } from './http/negotiation.js';
 import type { TableRenderer } from './http/render.js';
 import { parseRequestInfo } from './http/request-info.js';
@@ -63,6 +66,7 @@ export class ApiServer {
   readonly registry: ResourceRegistry;
   private readonly discovery: Discovery;
   private readonly handler: ResourceHandler;
+  private readonly metrics: MetricsApi;
   private openapi?: OpenAPIDocuments;
   private server?: Server;
   private readonly sockets = new Set<Socket>();
@@ -73,13 +77,20 @@ export class ApiServer {
 
   constructor(private readonly cfg: ApiServerConfig) {
     this.registry = new ResourceRegistry(cfg.services);
-    this.discovery = new Discovery(this.registry, () => `${cfg.bindAddress}:${this.port}`);
+    this.discovery = new Discovery(this.registry, () => `${cfg.bindAddress}:${this.port}`, [metricsDiscovery]);
+    this.metrics = new MetricsApi({
+      objects: registrySource(this.registry, cfg.services),
+      parseLabelSelector: (s) => cfg.services.selectors.parseLabelSelector(s),
+      connector: new NodeConnector(cfg.agentClientCert),
+      logger: cfg.logger,
+    });
     this.handler = new ResourceHandler({
       registry: this.registry,
       svc: cfg.services,
       schema: cfg.schema,
       tables: cfg.tables,
       nodes: new NodeConnector(cfg.agentClientCert),
+      agentClientCert: cfg.agentClientCert,
       track: (stop) => {
         this.watches.add(stop);
         return () => this.watches.delete(stop);
@@ -107,6 +118,8 @@ export class ApiServer {
     });
     srv.on('tlsClientError', () => undefined);
     srv.on('clientError', (_err, socket) => socket.destroy());
+    // exec, attach and port-forward arrive as upgrades: routed like any request, on their own socket.
+    srv.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.route(req, upgradeResponse(req, socket, head)));
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(this.cfg.port, this.cfg.bindAddress, () => {
@@ -153,6 +166,7 @@ export class ApiServer {
         if (!this.cfg.authenticator.authenticate(req)) throw unauthorized();
       }
       const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+      if (info.kind === 'resource' && info.group === METRICS_GROUP) return await this.metrics.handle(req, res, info, url.searchParams);
       if (info.kind === 'resource') return await this.handler.handle(req, res, info, url.searchParams);
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       if (info.kind === 'discovery') return this.serveDiscovery(req, res, info);

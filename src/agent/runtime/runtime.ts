@@ -6,6 +6,8 @@
  * (./conformance.ts).
  */
 
+import type { Readable, Writable } from 'node:stream';
+
 export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
 export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
 
@@ -92,6 +94,28 @@ export interface ContainerStatus {
   annotations: Record<string, string>;
 }
 
+export interface ExecStreamOptions {
+  /** Give the command a pseudo-terminal (its stderr then joins stdout). */
+  tty: boolean;
+  /** Give the command a stdin stream (else it reads /dev/null). */
+  stdin: boolean;
+}
+
+/** A command started by `exec`, with its stdio as streams. */
+export interface ExecProcess {
+  /** Present when stdin was asked for; ending it is the command's end of input. */
+  stdin?: Writable;
+  stdout: Readable;
+  /** Absent with a TTY. */
+  stderr?: Readable;
+  /** The exit code, once the command exited and its output was read (-1 or 128+n for signals). */
+  exited: Promise<number>;
+  /** Sets the terminal's size (TTY only; a no-op otherwise). */
+  resize(width: number, height: number): void;
+  /** Kills the command and everything it started. */
+  kill(): void;
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: Buffer;
@@ -110,6 +134,14 @@ export class RuntimeError extends Error {
     super(message);
     this.name = 'RuntimeError';
   }
+}
+
+/** Where a container's resource usage can be read: its cgroup when it has one, else its process session. */
+export interface ContainerStatsSource {
+  /** The session every process of the container belongs to (the process runtime: its wrapper's pid). */
+  sessionId?: number;
+  /** The container's own cgroup: a v2 directory, or the v1 cpuacct and memory directories. */
+  cgroup?: { version: 2; dir: string } | { version: 1; cpuacctDir: string; memoryDir: string };
 }
 
 export interface RuntimeEvents {
@@ -141,6 +173,16 @@ export interface ContainerRuntime {
 
   /** Runs a command in the container's context and collects its output (exec probes, `kubectl exec` without a stream). */
   execSync(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult>;
+
+  /** Optional: where a running container's CPU and memory can be read (resource stats); undefined when it is not running. */
+  containerStatsSource?(id: string): Promise<ContainerStatsSource | undefined>;
+
+  /**
+   * Starts a command in a running container's context with streamed stdio (`kubectl exec`, `cp`).
+   * Throws RuntimeError('NotFound') for an unknown or stopped container and
+   * RuntimeError('RunContainerError') when the command cannot be started (message in runc's words).
+   */
+  exec?(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecProcess>;
 
   /** Stops watching (containers keep running: a restarted agent re-adopts them). */
   close(): Promise<void>;

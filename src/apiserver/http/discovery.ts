@@ -31,6 +31,9 @@ function actionSubresources(d: ResourceDef): { subresource: string; responseKind
     { subresource: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] },
     { subresource: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] },
     { subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] },
+    { subresource: 'exec', responseKind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] },
+    { subresource: 'attach', responseKind: { group: '', version: 'v1', kind: 'PodAttachOptions' }, verbs: ['create', 'get'] },
+    { subresource: 'portforward', responseKind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' }, verbs: ['create', 'get'] },
   ];
 }
 
@@ -39,12 +42,24 @@ interface GroupVersions {
   versions: string[];
 }
 
+/** A group served by handlers rather than the registry (metrics.k8s.io), listed after the registry's groups as an aggregated API would be. */
+export interface HandlerGroup {
+  group: string;
+  /** Most preferred first. */
+  versions: readonly string[];
+  /** The version's resources in its APIResourceList. */
+  legacyResources(version: string): Record<string, unknown>[];
+  /** The version's resources in aggregated discovery (APIResourceDiscovery). */
+  aggregatedResources(version: string): Record<string, unknown>[];
+}
+
 export class Discovery {
   private cache = new Map<string, string>();
 
   constructor(
     private readonly registry: ResourceRegistry,
     private readonly serverAddress: () => string,
+    private readonly handlerGroups: readonly HandlerGroup[] = [],
   ) {}
 
   /** Call when resources are added or removed (CRDs). */
@@ -74,7 +89,8 @@ export class Discovery {
     };
     return [...byGroup.entries()]
       .map(([group, vs]) => ({ group, versions: [...vs].sort((a, b) => versionPriority(b) - versionPriority(a)) }))
-      .sort((a, b) => rank(a.group) - rank(b.group) || a.group.localeCompare(b.group));
+      .sort((a, b) => rank(a.group) - rank(b.group) || a.group.localeCompare(b.group))
+      .concat(this.handlerGroups.map((h) => ({ group: h.group, versions: [...h.versions] })));
   }
 
   private defs(group: string, version: string): ResourceDef[] {
@@ -106,6 +122,8 @@ export class Discovery {
         return { kind: 'APIGroup', apiVersion: 'v1', ...this.groupDoc(g) };
       }
       const group = req.prefix === 'api' ? '' : req.group!;
+      const handled = this.handlerGroups.find((h) => h.group === group && h.versions.includes(req.version!));
+      if (handled) return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${req.version}`, resources: handled.legacyResources(req.version!) };
       const defs = this.defs(group, req.version!);
       if (!defs.length) throw notFoundPath();
       return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${req.version}` : req.version, resources: [...defs.flatMap((d) => this.resourceEntries(d)), ...this.extraResources(group, req.version!)].sort((a, b) => String(a.name).localeCompare(String(b.name))) };
@@ -160,6 +178,7 @@ export class Discovery {
               return r;
               }),
               ...(!g.group && v === 'v1' ? [{ resource: 'bindings', responseKind: { group: '', version: 'v1', kind: 'Binding' }, scope: 'Namespaced', singularResource: 'binding', verbs: ['create'] }] : []),
+              ...(this.handlerGroups.find((h) => h.group === g.group)?.aggregatedResources(v) ?? []),
             ].sort((a, b) => String(a.resource).localeCompare(String(b.resource))),
             freshness: 'Current',
           })),

@@ -5,6 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { servePodLog } from './pod-log.js';
+import { isConnectSubresource, servePodConnect } from './pod-connect.js';
+import type { ClientCertificate } from '../auth/tls.js';
 import type { NodeConnector } from './node-connection.js';
 import { StatusError, badRequest, invalidError, methodNotSupported, notFoundPath } from '../../api/errors.js';
 import { type ApiObject, deepCopy, isPlainObject } from '../../api/object.js';
@@ -36,6 +38,8 @@ export interface HandlerContext extends WatchContext {
   tables: TableRenderer;
   /** Reaches node agents, for pods/log. */
   nodes: NodeConnector;
+  /** Presented to node agents for pods/exec, attach and portforward. */
+  agentClientCert?: ClientCertificate;
 }
 
 const patchTypes: Record<string, PatchType> = {
@@ -75,6 +79,11 @@ export class ResourceHandler {
   async handle(req: IncomingMessage, res: ServerResponse, info: ResourceRequest, q: URLSearchParams): Promise<void> {
     if (!info.group && info.version === 'v1' && (info.resource === 'bindings' || (info.resource === 'pods' && (info.subresource === 'binding' || info.subresource === 'eviction'))))
       return this.podAction(req, res, info, q);
+    if (!info.group && info.version === 'v1' && info.resource === 'pods' && isConnectSubresource(info.subresource)) {
+      if (!info.namespace || !info.name) throw notFoundPath();
+      if (info.verb !== 'get' && info.verb !== 'create') throw methodNotSupported({ group: '', resource: `pods/${info.subresource}` }, info.verb);
+      return servePodConnect(req, res, this.ctx, info.subresource, info.namespace, info.name, q);
+    }
     if (!info.group && info.version === 'v1' && info.resource === 'pods' && info.subresource === 'log') {
       if (!info.namespace || !info.name) throw notFoundPath();
       if (info.verb !== 'get') throw methodNotSupported({ group: '', resource: 'pods/log' }, info.verb);

@@ -16,14 +16,18 @@ import {
   RuntimeError,
   type ContainerConfig,
   type ContainerRuntime,
+  type ContainerStatsSource,
   type ContainerStatus,
+  type ExecProcess,
   type ExecResult,
+  type ExecStreamOptions,
   type PodSandboxConfig,
   type PodSandboxStatus,
   type RuntimeEvents,
 } from '../runtime.js';
 import { containerEnvironment, containerWorkingDir, resolveExecutable, workingDirError } from './container-env.js';
 import { runExecSync } from './exec-sync.js';
+import { startHostExec } from '../../streaming/host-exec.js';
 import { decideExit, wrapperArgv } from './exit-status.js';
 import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from './log-pump.js';
 import { identify, liveness, signalGroup } from './proc.js';
@@ -291,6 +295,13 @@ export class ProcessRuntime implements ContainerRuntime {
       .map(containerStatus);
   }
 
+  /** The container's processes are its wrapper's session (the wrapper was started with setsid). */
+  async containerStatsSource(id: string): Promise<ContainerStatsSource | undefined> {
+    await this.ready();
+    const rec = this.containers.get(id);
+    return rec?.state === 'CONTAINER_RUNNING' && rec.process ? { sessionId: rec.process.pid } : undefined;
+  }
+
   /** A command that cannot be found is a RunContainerError; a timed-out one reports exit code -1. */
   async execSync(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult> {
     await this.ready();
@@ -302,6 +313,19 @@ export class ProcessRuntime implements ContainerRuntime {
     const exe = await resolveExecutable(cmd[0]!, env.PATH ?? '', cwd);
     if (!exe.ok) throw new RuntimeError('RunContainerError', exe.message);
     return runExecSync({ file: exe.path, argv0: cmd[0]!, args: cmd.slice(1), env, cwd, timeoutMs });
+  }
+
+  /** Streaming exec: a host process in the container's environment and working directory. */
+  async exec(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecProcess> {
+    await this.ready();
+    const rec = this.mustGet(id);
+    if (rec.state !== 'CONTAINER_RUNNING') throw new RuntimeError('NotFound', `container "${rec.config.metadata.name}" (${id}) is in ${rec.state} state, not running`);
+    if (cmd.length === 0) throw new RuntimeError('RunContainerError', 'exec: no command given');
+    const env = containerEnvironment(rec.config.env, rec.hostname);
+    const cwd = containerWorkingDir(rec.config.workingDir);
+    const exe = await resolveExecutable(cmd[0]!, env.PATH ?? '', cwd);
+    if (!exe.ok) throw new RuntimeError('RunContainerError', exe.message);
+    return startHostExec({ file: exe.path, argv: cmd, env, cwd, tty: opts.tty, stdin: opts.stdin });
   }
 
   async close(): Promise<void> {
