@@ -67,6 +67,8 @@ export class NodeAgent {
   private runtime!: ContainerRuntime;
   private readonly pods: Informer<ApiObject>;
   private readonly services: Informer<ApiObject>;
+  /** This node's own object (labels and allocatable for admission), as the kubelet's node lister. */
+  private readonly self: Informer<ApiObject>;
   private readonly backoff = new CrashLoopBackoff();
   private gpus = new GpuAllocator([]);
   private reporter!: NodeStatusReporter;
@@ -78,6 +80,7 @@ export class NodeAgent {
     this.clock = opts.clock ?? realClock;
     this.pods = new Informer(listWatcherFor(client, builtinRefs.pods, { fieldSelector: `spec.nodeName=${opts.nodeName}` }), { name: 'agent-pods', clock: this.clock, logger: opts.logger });
     this.services = new Informer(listWatcherFor(client, builtinRefs.services), { name: 'agent-services', clock: this.clock, logger: opts.logger });
+    this.self = new Informer(listWatcherFor(client, builtinRefs.nodes, { fieldSelector: `metadata.name=${opts.nodeName}` }), { name: 'agent-node', clock: this.clock, logger: opts.logger });
   }
 
   /** Runs until `signal` aborts; containers keep running afterwards. */
@@ -126,7 +129,7 @@ export class NodeAgent {
             hostIPs: () => this.reporter.hostIPs(),
             services: () => this.services.list() as unknown as Service[],
             nodeAllocatable: () => this.reporter.allocatable(),
-            getNode: (signal) => client.get<Node>(builtinRefs.nodes, opts.nodeName, { signal }),
+            getNode: async (signal) => (this.self.get(opts.nodeName) as unknown as Node | undefined) ?? client.get<Node>(builtinRefs.nodes, opts.nodeName, { signal }),
             activePods: () => [...this.workers.values()].filter((w) => w.isActive()).map((w) => w.pod),
             gpus: this.gpus,
             newProbes: (w) => new PodProbes({ runtime: this.runtime, recorder, clock: this.clock, kick: w.kick, pod: w.pod, hostIP: () => this.reporter.hostIPs()[0] ?? '127.0.0.1' }),
@@ -145,8 +148,8 @@ export class NodeAgent {
         w.update(pod);
       };
       this.pods.addEventHandler({ onAdd: onPod, onUpdate: (_o, n) => onPod(n), onDelete: (o) => this.workers.get(o.metadata.uid ?? '')?.update(undefined) });
-      running.push(this.pods.start(inner.signal), this.services.start(inner.signal));
-      await Promise.all([this.pods.waitForSync(inner.signal), this.services.waitForSync(inner.signal)]);
+      running.push(this.pods.start(inner.signal), this.services.start(inner.signal), this.self.start(inner.signal));
+      await Promise.all([this.pods.waitForSync(inner.signal), this.services.waitForSync(inner.signal), this.self.waitForSync(inner.signal)]);
       await this.cleanupOrphans();
       log.info('node agent ready', { node: opts.nodeName, port, runtime: this.runtime.name });
       opts.onReady?.({ nodeName: opts.nodeName, port });
