@@ -57,6 +57,8 @@ export interface AgentOptions extends NodeSetup {
   containerLogMaxFiles?: number;
   /** Called once the Node is registered and pods are being handled. */
   onReady?: (info: { nodeName: string; port: number }) => void;
+  /** Called once the Node no longer carries the `not-ready` taint that new Nodes get (pods can land). */
+  onSchedulable?: () => void;
 }
 
 const isNotFound = (e: unknown) => isStatusError(e) && e.code === 404;
@@ -153,6 +155,7 @@ export class NodeAgent {
       await this.cleanupOrphans();
       log.info('node agent ready', { node: opts.nodeName, port, runtime: this.runtime.name });
       opts.onReady?.({ nodeName: opts.nodeName, port });
+      if (opts.onSchedulable) void this.whenSchedulable(opts.onSchedulable, inner.signal);
       await new Promise<void>((resolve) => (inner.signal.aborted ? resolve() : inner.signal.addEventListener('abort', () => resolve(), { once: true })));
     } finally {
       inner.abort();
@@ -164,6 +167,30 @@ export class NodeAgent {
       await recorder.close();
       await this.runtime.close();
     }
+  }
+
+  private whenSchedulable(cb: () => void, signal: AbortSignal): Promise<void> {
+    const schedulable = () => {
+      const n = this.self.get(this.opts.nodeName) as unknown as Node | undefined;
+      return !!n && !(n.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/not-ready');
+    };
+    return new Promise<void>((resolve) => {
+      let remove: (() => void) | undefined;
+      let done = false;
+      const check = () => {
+        if (done || (!schedulable() && !signal.aborted)) return;
+        done = true;
+        remove?.();
+        signal.removeEventListener('abort', check);
+        if (!signal.aborted) cb();
+        resolve();
+      };
+      // Adding a handler replays the cached Node to it at once.
+      remove = this.self.addEventHandler({ onAdd: check, onUpdate: check });
+      if (done) remove();
+      signal.addEventListener('abort', check, { once: true });
+      check();
+    });
   }
 
   /** Sandboxes whose pod is no longer bound here are stopped and removed (HandlePodCleanups). */

@@ -138,6 +138,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
     running.push(startScheduler(schedulerClient, { logger: logger.child('scheduler'), signal: controllers.signal }).finally(() => schedulerClient.close()));
   }
   let agentClient: ApiClient | undefined;
+  let nodeSchedulable: () => void = () => undefined;
+  const schedulable = new Promise<void>((r) => (nodeSchedulable = r));
   if (!args['disable-agent']) {
     // The node agent of this machine (a kubelet beside the control plane, as k3s runs one).
     agentClient = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: `capstan-agent/${capstanVersion.gitVersion}` });
@@ -152,8 +154,12 @@ export async function serverCommand(argv: string[]): Promise<number> {
       clusterCaPem: tls.caCertPem,
       kubeletVersion: capstanVersion.gitVersion,
       logger: logger.child('agent'),
+      onSchedulable: () => nodeSchedulable(),
     });
     running.push(agent.run(controllers.signal).catch((e: Error) => logger.error('node agent failed', { error: e.message })));
+    // "Ready" means pods can run: wait (briefly) until this machine's Node takes pods. Without the
+    // in-process controllers nothing lifts the new Node's not-ready taint, so do not wait then.
+    if (!args['disable-controller-manager']) await Promise.race([schedulable, new Promise((r) => setTimeout(r, 10_000).unref())]);
   }
   process.stdout.write(`Capstan API server is ready at ${api.url}\n`);
 
