@@ -69,6 +69,18 @@ describe('node agent: bad input and log flooding', { skip, timeout: 180_000 }, (
     assert.match(w.message ?? '', /runc/);
   });
 
+  test('a probe naming a port the container does not have errors, and the pod never turns Ready', async () => {
+    kc(server, ['apply', '-f', '-'], { input: pod('bad-probe', { command: ['sleep', '60'], readinessProbe: { httpGet: { port: 'nope' }, periodSeconds: 1 } }) });
+    const ev = await eventually('the probe error event', () => {
+      const e = events('bad-probe');
+      return /Readiness probe errored/.test(e) ? e : undefined;
+    }, 60_000);
+    assert.match(ev, /Warning Unhealthy: Readiness probe errored and resulted in unknown state: .*"nope"/);
+    const p = JSON.parse(kc(server, ['get', 'pod', 'bad-probe', '-o', 'json']));
+    assert.equal(p.status.phase, 'Running');
+    assert.equal(p.status.containerStatuses[0].ready, false);
+  });
+
   test('the agent keeps serving after all of that', async () => {
     kc(server, ['run', 'fine', '--image=busybox', '--restart=Never', '--command', '--', 'sh', '-c', 'echo still here']);
     await eventually('fine Succeeded', () => (JSON.parse(kc(server, ['get', 'pod', 'fine', '-o', 'json'])).status?.phase === 'Succeeded' ? true : undefined), 60_000);
