@@ -43,6 +43,7 @@ import { generatePodStatus } from './pod/pod-status.js';
 import { fallsBackToLogs, lastBytes, logReadErrorMessage, maxTerminationMessageLogLines, withTerminationMessage } from './pod/termination-message.js';
 import type { PodProbes } from './pod-probes.js';
 import { containerConfig, sandboxConfig } from './runtime-config.js';
+import { effectiveUser, runtimeUser, verifyRunAsNonRoot } from './pod/security.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
 import { type ContainerRuntime, type ContainerStatus, type PodSandboxStatus, RuntimeError } from './runtime/runtime.js';
 
@@ -381,6 +382,13 @@ export class PodWorker {
       }
       backoff.next(key, now, last.finishedAt);
     }
+    // The process runtime runs no image: a container without runAsUser runs as the agent does.
+    const nonRoot = verifyRunAsNonRoot(pod, spec, process.getuid?.());
+    if (nonRoot) {
+      this.waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: nonRoot });
+      this.event('Warning', 'Failed', `Error: ${nonRoot}`);
+      return 5000;
+    }
     const env = await this.environment(pod, spec);
     if ('error' in env) {
       this.waiting.set(spec.name, { reason: env.error.reason, message: env.error.message });
@@ -405,6 +413,8 @@ export class PodWorker {
     const resolved = expandCommandAndArgs(spec, fullEnv);
     const config = containerConfig(pod, spec, attempt, { ...resolved, env: fullEnv });
     Object.assign(config.annotations, gpuAnnotations(deviceIds, init));
+    const user = runtimeUser(effectiveUser(pod, spec));
+    if (user) config.user = user;
     const sandbox = sandboxConfig(pod, this.deps.logRoot, 0);
     let id: string;
     try {

@@ -81,6 +81,21 @@ describe('node agent: bad input and log flooding', { skip, timeout: 180_000 }, (
     assert.equal(p.status.containerStatuses[0].ready, false);
   });
 
+  test('runAsNonRoot without runAsUser is refused when the agent runs as root', { skip: process.getuid?.() === 0 ? false : 'needs root' }, async () => {
+    kc(server, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'non-root' }, spec: { securityContext: { runAsNonRoot: true }, containers: [{ name: 'c', image: 'busybox', command: ['true'] }] } }) });
+    const w = await waiting('non-root', 'CreateContainerConfigError');
+    const uid = JSON.parse(kc(server, ['get', 'pod', 'non-root', '-o', 'json'])).metadata.uid;
+    assert.equal(w.message, `container has runAsNonRoot and image will run as root (pod: "non-root_default(${uid})", container: c)`);
+  });
+
+  test('runAsUser and runAsGroup set the process identity', { skip: process.getuid?.() === 0 ? false : 'needs root' }, async () => {
+    kc(server, ['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'as-user' }, spec: { restartPolicy: 'Never', securityContext: { runAsUser: 1000, runAsGroup: 3000, runAsNonRoot: true }, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo $(id -u) $(id -g)'] }] } }),
+    });
+    await eventually('as-user Succeeded', () => (JSON.parse(kc(server, ['get', 'pod', 'as-user', '-o', 'json'])).status?.phase === 'Succeeded' ? true : undefined), 60_000);
+    assert.equal(kc(server, ['logs', 'as-user']), '1000 3000\n');
+  });
+
   test('the agent keeps serving after all of that', async () => {
     kc(server, ['run', 'fine', '--image=busybox', '--restart=Never', '--command', '--', 'sh', '-c', 'echo still here']);
     await eventually('fine Succeeded', () => (JSON.parse(kc(server, ['get', 'pod', 'fine', '-o', 'json'])).status?.phase === 'Succeeded' ? true : undefined), 60_000);

@@ -72,6 +72,8 @@ export interface ContainerConfig {
   stdin?: boolean;
   tty?: boolean;
   resources?: LinuxContainerResources;
+  /** The identity the process runs as (securityContext runAsUser/runAsGroup); unset: the runtime's own. */
+  user?: { uid: number; gid?: number; supplementalGroups?: number[] };
 }
 
 export interface ContainerStatus {

@@ -20,6 +20,9 @@ export interface ExecSpec {
   env: Record<string, string>;
   cwd: string;
   timeoutMs: number;
+  /** Run as this user and group (the container's runAsUser/runAsGroup). */
+  uid?: number;
+  gid?: number;
 }
 
 export function runExecSync(spec: ExecSpec): Promise<ExecResult> {
@@ -38,7 +41,8 @@ export function runExecSync(spec: ExecSpec): Promise<ExecResult> {
     let exitCode = -1;
     let drainTimer: NodeJS.Timeout | undefined;
 
-    const child = spawn(spec.file, spec.args, { argv0: spec.argv0, cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const ids = spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid ?? spec.uid } : {};
+    const child = spawn(spec.file, spec.args, { argv0: spec.argv0, cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...ids });
     child.stdout!.on('data', (c: Buffer) => collect('stdout', c));
     child.stderr!.on('data', (c: Buffer) => collect('stderr', c));
 

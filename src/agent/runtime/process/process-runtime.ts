@@ -213,7 +213,9 @@ export class ProcessRuntime implements ContainerRuntime {
       for (const stream of STREAMS) fds.push(openContainerEnd(this.store.fifoPath(id, stream)));
       pump = new LogPump({ stdout: this.store.fifoPath(id, 'stdout'), stderr: this.store.fifoPath(id, 'stderr') }, writer, (err) => this.logError(rec, 'log', err));
       try {
-        child = spawn('/bin/sh', wrapperArgv(exitFile, env.PWD, exe.path, [...rec.config.command.slice(1), ...rec.config.args]), {
+        const drop = dropPrivileges(rec.config.user);
+        const [file, ...args] = [...drop, exe.path, ...rec.config.command.slice(1), ...rec.config.args];
+        child = spawn('/bin/sh', wrapperArgv(exitFile, env.PWD, file!, args), {
           cwd,
           env,
           detached: true,
@@ -312,7 +314,8 @@ export class ProcessRuntime implements ContainerRuntime {
     const cwd = containerWorkingDir(rec.config.workingDir);
     const exe = await resolveExecutable(cmd[0]!, env.PATH ?? '', cwd);
     if (!exe.ok) throw new RuntimeError('RunContainerError', exe.message);
-    return runExecSync({ file: exe.path, argv0: cmd[0]!, args: cmd.slice(1), env, cwd, timeoutMs });
+    const user = process.getuid?.() === 0 ? rec.config.user : undefined;
+    return runExecSync({ file: exe.path, argv0: cmd[0]!, args: cmd.slice(1), env, cwd, timeoutMs, uid: user?.uid, gid: user ? (user.gid ?? user.uid) : undefined });
   }
 
   /** Streaming exec: a host process in the container's environment and working directory. */
@@ -514,7 +517,22 @@ export function processRuntimeConfigError(config: ContainerConfig): string | und
     const paths = config.mounts.map((m) => m.containerPath).join(', ');
     return `container "${name}" has volumeMounts (${paths}): the process runtime runs host processes without a filesystem of their own and cannot honour volumeMounts; run the agent as root with runc installed to use the sandbox runtime`;
   }
+  const user = config.user;
+  const self = process.getuid?.();
+  if (user && self !== 0 && self !== undefined && (user.uid !== self || (user.gid !== undefined && user.gid !== process.getgid?.()))) {
+    return `container "${name}" asks to run as uid ${user.uid}${user.gid !== undefined ? `, gid ${user.gid}` : ''}: the process runtime can change the user only when the agent runs as root (it runs as uid ${self})`;
+  }
   return undefined;
+}
+
+/**
+ * The argv prefix that drops to `user` before the command runs (util-linux setpriv): the wrapper
+ * stays root so that it can write the exit status into the runtime's state directory.
+ */
+export function dropPrivileges(user: ContainerConfig['user']): string[] {
+  if (!user || process.getuid?.() !== 0) return [];
+  const groups = user.supplementalGroups?.length ? [`--groups=${user.supplementalGroups.join(',')}`] : ['--clear-groups'];
+  return ['/usr/bin/setpriv', `--reuid=${user.uid}`, `--regid=${user.gid ?? user.uid}`, ...groups, '--'];
 }
 
 function sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
