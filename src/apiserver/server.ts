@@ -4,6 +4,9 @@
  * it: every handler error becomes a Status response.
  */
 import { createServer, type Server } from 'node:https';
+import { createServer as createPlainServer, type Server as PlainServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { duplexPair } from '../util/duplex-pair.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { StatusError, unauthorized } from '../api/errors.js';
@@ -69,6 +72,8 @@ export class ApiServer {
   private readonly metrics: MetricsApi;
   private openapi?: OpenAPIDocuments;
   private server?: Server;
+  /** Serves in-process connections (plain HTTP over memory, same routing and authentication). */
+  private readonly local: PlainServer;
   private readonly sockets = new Set<Socket>();
   private readonly watches = new Set<() => void>();
   private ready = false;
@@ -84,6 +89,11 @@ export class ApiServer {
       connector: new NodeConnector(cfg.agentClientCert),
       logger: cfg.logger,
     });
+    this.local = createPlainServer((req, res) => {
+      void this.route(req, res);
+    });
+    this.local.keepAliveTimeout = 0;
+    this.local.requestTimeout = 0;
     this.handler = new ResourceHandler({
       registry: this.registry,
       svc: cfg.services,
@@ -129,6 +139,19 @@ export class ApiServer {
     });
     this.server = srv;
     this.port = (srv.address() as AddressInfo).port;
+  }
+
+  /**
+   * A connection to this server without TCP or TLS, for components running in the same process
+   * (DESIGN.md §2.1): requests over it are routed, authenticated, admitted and validated exactly as
+   * those from outside. Closed by stop().
+   */
+  connectInProcess(): Duplex {
+    const [client, server] = duplexPair();
+    this.sockets.add(server as unknown as Socket);
+    server.once('close', () => this.sockets.delete(server as unknown as Socket));
+    this.local.emit('connection', server);
+    return client;
   }
 
   /** Marks the server ready (after bootstrap objects exist): /readyz turns OK. */

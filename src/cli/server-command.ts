@@ -131,10 +131,12 @@ export async function serverCommand(argv: string[]): Promise<number> {
   process.stdout.write(`Wrote kubeconfig to ${kubeconfig}${args['write-kubeconfig'] ? ` and ${resolve(args['write-kubeconfig'])}` : ''}\n`);
   // Controllers are API clients like any other (DESIGN.md §2.1).
   const controllers = new AbortController();
-  const client = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-controller-manager' });
+  // In-process components reach the API without TCP or TLS, but with the same token (DESIGN.md §2.1).
+  const inProcess = { server: 'http://in-process', token, connect: () => api.connectInProcess() };
+  const client = new ApiClient({ ...inProcess, userAgent: 'capstan-controller-manager' });
   const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager'), controllers: args.controllers?.split(',').map((c) => c.trim()).filter(Boolean), settings }, controllers.signal)];
   if (!args['disable-scheduler']) {
-    const schedulerClient = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: 'capstan-scheduler' });
+    const schedulerClient = new ApiClient({ ...inProcess, userAgent: 'capstan-scheduler' });
     running.push(startScheduler(schedulerClient, { logger: logger.child('scheduler'), signal: controllers.signal }).finally(() => schedulerClient.close()));
   }
   let agentClient: ApiClient | undefined;
@@ -142,7 +144,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   const schedulable = new Promise<void>((r) => (nodeSchedulable = r));
   if (!args['disable-agent']) {
     // The node agent of this machine (a kubelet beside the control plane, as k3s runs one).
-    agentClient = new ApiClient({ server: api.url, caPem: tls.caCertPem, token, userAgent: `capstan-agent/${capstanVersion.gitVersion}` });
+    agentClient = new ApiClient({ ...inProcess, userAgent: `capstan-agent/${capstanVersion.gitVersion}` });
     // On a loopback-only server the node is reached on loopback too: its InternalIP is the bind address.
     const wildcard = bind === '0.0.0.0' || bind === '::';
     const agent = new NodeAgent(agentClient, {

@@ -5,6 +5,8 @@
  */
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { StatusError, type StatusDetails, type StatusReason } from '../api/errors.js';
 import type { ApiObject } from '../api/object.js';
 import { type ClientConfig, loadKubeconfig } from './client-config.js';
@@ -112,6 +114,20 @@ const defaultRequestTimeoutMs = 60_000;
 /** Concurrent non-watch connections per client. */
 const maxRequestSockets = 64;
 
+/** An http.Agent whose connections are in-process pairs handed out by `connect`. */
+class InProcessAgent extends HttpAgent {
+  constructor(
+    private readonly connect: () => Duplex,
+    opts: ConstructorParameters<typeof HttpAgent>[0],
+  ) {
+    super(opts);
+  }
+
+  override createConnection(): Socket {
+    return this.connect() as unknown as Socket;
+  }
+}
+
 export class ApiClient {
   private readonly base: URL;
   /** Requests share a bounded pool; each watch holds its socket, so watches get their own pool. */
@@ -123,9 +139,12 @@ export class ApiClient {
   constructor(config: ClientConfig) {
     this.config = config;
     this.base = new URL(config.server);
-    const secure = this.base.protocol === 'https:';
+    const secure = this.base.protocol === 'https:' && !config.connect;
+    const connect = config.connect;
     const newAgent = (maxSockets: number) =>
-      secure
+      connect
+        ? new InProcessAgent(connect, { keepAlive: true, maxSockets })
+        : secure
         ? new HttpsAgent({
             keepAlive: true,
             maxSockets,
@@ -277,7 +296,7 @@ export class ApiClient {
       headers['content-type'] = opts.contentType ?? 'application/json';
       headers['content-length'] = String(payload.length);
     }
-    const doRequest = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const doRequest = url.protocol === 'https:' && !this.config.connect ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = doRequest(url, { method, headers, agent, signal: opts.signal }, resolve);
       req.on('error', reject);

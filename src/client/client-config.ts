@@ -4,6 +4,7 @@
  * server, CA data or file, insecure-skip-tls-verify, bearer token or token file, client cert/key).
  */
 import { readFile } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
 import { dirname, resolve } from 'node:path';
 
 export interface ClientConfig {
@@ -18,6 +19,11 @@ export interface ClientConfig {
   userAgent?: string;
   /** Default namespace of the kubeconfig context, if any. */
   namespace?: string;
+  /**
+   * An in-process connection to the API server (components inside `capstan server`): requests go
+   * over it as plain HTTP, still with the token, instead of TLS over TCP; `server` only names it.
+   */
+  connect?: () => Duplex;
 }
 
 interface Named<T> {
