@@ -102,17 +102,21 @@ describe('sandbox runtime', { skip }, () => {
     const text = await readFile(file, 'utf8').catch(() => '');
     return text
       .split('\n')
-      .filter(Boolean)
+      .filter((l) => l.split(' ')[1] === 'stdout')
       .map((l) => l.split(' ').slice(3).join(' '));
   }
 
   test('the container has its own PID namespace and the pod hostname and files', async () => {
-    const id = await run('ns', 'echo "pid $$"; hostname; cat /etc/hostname; grep -c . /etc/resolv.conf >/dev/null && echo resolv');
+    // PID 1 is the init wrapper; the command is its child, and sees only the container's processes.
+    const id = await run('ns', 'echo "parent $PPID"; tr "\\0" " " < /proc/1/cmdline | grep -q capstan-init && echo init; ls /proc | grep -c "^[0-9]"; hostname; cat /etc/hostname; grep -q . /etc/resolv.conf && echo resolv');
     const st = await exited(id);
     assert.equal(st.exitCode, 0, st.message);
     const out = await stdout(id);
-    assert.ok(out[0] === 'pid 1' || out[0] === 'pid 2', out[0]);
-    assert.deepEqual(out.slice(1), ['sandboxed-pod', 'sandboxed-pod', 'resolv']);
+    assert.equal(out[0], 'parent 1');
+    assert.equal(out[1], 'init');
+    // init, the command, ls and grep
+    assert.ok(Number(out[2]) <= 4, `the container sees ${out[2]} processes`);
+    assert.deepEqual(out.slice(3), ['sandboxed-pod', 'sandboxed-pod', 'resolv']);
   });
 
   test('writes to / land in the private upper layer; the host file is untouched', async () => {
