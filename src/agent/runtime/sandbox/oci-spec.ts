@@ -106,7 +106,7 @@ function bind(destination: string, source: string, readonly: boolean): OciMount 
 /** The config.json of one container. */
 export function ociSpec(input: OciSpecInput): OciSpec {
   const namespaces = ['pid', 'ipc', 'uts', 'mount', ...(input.hostNetwork ? [] : ['network'])].map((type) => ({ type }));
-  const volumes = input.mounts.map((m) => bind(path.posix.normalize(m.containerPath), m.hostPath, m.readonly));
+  const volumes = input.mounts.map((m) => bind(path.posix.normalize(m.containerPath).replace(/(.)\/+$/, '$1'), m.hostPath, m.readonly));
   // A volume mounted over one of the pod's files (a user's own /etc/hosts) wins: it comes later.
   const podFiles = input.podFiles.filter((f) => !volumes.some((v) => v.destination === f.containerPath)).map((f) => bind(f.containerPath, f.hostPath, false));
   return {

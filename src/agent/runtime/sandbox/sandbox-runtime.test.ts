@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runtimeConformanceSuite } from '../conformance.js';
 import type { ContainerConfig, ContainerStatus, PodSandboxConfig } from '../runtime.js';
+import { cgroupVersion, removeCgroup } from './cgroup.js';
 import { findRunc } from './runc.js';
 import { SandboxRuntime } from './sandbox-runtime.js';
 
@@ -69,6 +70,8 @@ describe('sandbox runtime', { skip }, () => {
     await runtime.close();
     assert.equal(existsSync(path.join('/sys/fs/cgroup/memory/capstan', sandboxId.slice(0, 16))), false, 'the pod cgroup is removed');
     await Promise.all([rootDir, logDir, volDir].map((d) => rm(d, { recursive: true, force: true })));
+    // The shared parent cgroup goes too once nothing else uses it (rmdir fails on a busy one).
+    await removeCgroup(await cgroupVersion(), '/capstan');
   });
 
   const config = (name: string, script: string, extra: Partial<ContainerConfig> = {}): ContainerConfig => ({

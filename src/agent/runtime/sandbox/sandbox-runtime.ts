@@ -94,7 +94,6 @@ export class SandboxRuntime implements ContainerRuntime {
   private readonly pumps = new Map<string, LogPump>();
   private readonly starting = new Set<string>();
   private cgroups: CgroupVersion = 1;
-  private runcVersion = 'unknown';
   private loading: Promise<void> | undefined;
   private poller: NodeJS.Timeout | undefined;
   private closed = false;
@@ -106,7 +105,7 @@ export class SandboxRuntime implements ContainerRuntime {
   }
 
   version(): { runtimeName: string; runtimeVersion: string; runtimeApiVersion: string } {
-    return { runtimeName: 'capstan-sandbox', runtimeVersion: `${SANDBOX_RUNTIME_VERSION} (runc ${this.runcVersion})`, runtimeApiVersion: 'v1' };
+    return { runtimeName: 'capstan-sandbox', runtimeVersion: SANDBOX_RUNTIME_VERSION, runtimeApiVersion: 'v1' };
   }
 
   // ---- sandboxes ----
@@ -404,7 +403,6 @@ export class SandboxRuntime implements ContainerRuntime {
     await mkdir(path.join(this.opts.rootDir, 'pods'), { recursive: true });
     await mkdir(this.runc.root, { recursive: true, mode: 0o700 });
     this.cgroups = await cgroupVersion();
-    this.runcVersion = await this.runc.version().catch(() => 'unknown');
     const { sandboxes, containers } = await this.store.load((file, err) => this.log.warn('skipping unreadable runtime state', { file, error: errorMessage(err) }));
     for (const s of sandboxes) this.sandboxes.set(s.id, s);
     for (const c of containers) this.containers.set(c.id, c);
