@@ -1,0 +1,174 @@
+/**
+ * The OCI runtime configuration (config.json) of a sandbox-runtime container, and the per-pod
+ * files it bind-mounts, as pure functions of plain data. The shape follows runc's default spec
+ * (`runc spec`) and containerd's defaults for the kubelet: mount, PID, IPC and UTS namespaces
+ * (the network namespace is the host's for now), the usual pseudo-filesystems, containerd's
+ * default capability set, rlimits inherited from the agent (as containerd does), and cgroup limits from the CRI's LinuxContainerResources.
+ */
+import path from 'node:path';
+import type { LinuxContainerResources, Mount } from '../runtime.js';
+
+/** The capabilities containerd gives a container that asks for none (pkg/oci/spec.go). */
+export const DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
+/** Paths hidden from the container and paths it sees read-only, as in runc's default spec. */
+const MASKED_PATHS = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
+
+export interface OciSpecInput {
+  /** Absolute path of the mounted root filesystem. */
+  rootfs: string;
+  hostname: string;
+  /** argv of the container's first process. */
+  args: string[];
+  /** KEY=VALUE, in order. */
+  env: string[];
+  cwd: string;
+  /** Bind mounts of the pod's files: /etc/hosts, /etc/resolv.conf, /etc/hostname → host files. */
+  podFiles: { containerPath: string; hostPath: string }[];
+  /** Volumes. */
+  mounts: Mount[];
+  /** Host directory mounted read-write at `statusDir` (where the init wrapper leaves the exit status). */
+  statusDir: { hostPath: string; containerPath: string };
+  /** Absolute cgroup path, e.g. /capstan/<sandbox>/<container>. */
+  cgroupsPath: string;
+  resources?: LinuxContainerResources;
+  /** Share the host's network namespace (no network namespace of its own). */
+  hostNetwork: boolean;
+}
+
+export interface OciSpec {
+  ociVersion: string;
+  process: {
+    terminal: boolean;
+    user: { uid: number; gid: number };
+    args: string[];
+    env: string[];
+    cwd: string;
+    capabilities: Record<'bounding' | 'effective' | 'permitted', string[]>;
+    noNewPrivileges: boolean;
+  };
+  root: { path: string; readonly: boolean };
+  hostname: string;
+  mounts: OciMount[];
+  linux: {
+    namespaces: { type: string }[];
+    cgroupsPath: string;
+    resources: {
+      devices: { allow: boolean; access: string }[];
+      memory?: { limit: number };
+      cpu?: { shares?: number; quota?: number; period?: number };
+    };
+    maskedPaths: string[];
+    readonlyPaths: string[];
+  };
+}
+
+/** The pseudo-filesystems every container gets (runc's default spec, plus /sys/fs/cgroup read-only). */
+export function standardMounts(): OciMount[] {
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+  ];
+}
+
+function bind(destination: string, source: string, readonly: boolean): OciMount {
+  return { destination, type: 'bind', source, options: ['rbind', 'rprivate', readonly ? 'ro' : 'rw'] };
+}
+
+/** The config.json of one container. */
+export function ociSpec(input: OciSpecInput): OciSpec {
+  const namespaces = ['pid', 'ipc', 'uts', 'mount', ...(input.hostNetwork ? [] : ['network'])].map((type) => ({ type }));
+  const volumes = input.mounts.map((m) => bind(path.posix.normalize(m.containerPath).replace(/(.)\/+$/, '$1'), m.hostPath, m.readonly));
+  // A volume mounted over one of the pod's files (a user's own /etc/hosts) wins: it comes later.
+  const podFiles = input.podFiles.filter((f) => !volumes.some((v) => v.destination === f.containerPath)).map((f) => bind(f.containerPath, f.hostPath, false));
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: input.args,
+      env: input.env,
+      cwd: input.cwd,
+      capabilities: { bounding: DEFAULT_CAPABILITIES, effective: DEFAULT_CAPABILITIES, permitted: DEFAULT_CAPABILITIES },
+      noNewPrivileges: false,
+    },
+    root: { path: input.rootfs, readonly: false },
+    hostname: input.hostname,
+    mounts: [...standardMounts(), ...podFiles, bind(input.statusDir.containerPath, input.statusDir.hostPath, false), ...volumes],
+    linux: {
+      namespaces,
+      cgroupsPath: input.cgroupsPath,
+      resources: { devices: [{ allow: false, access: 'rwm' }], ...cgroupResources(input.resources) },
+      maskedPaths: MASKED_PATHS,
+      readonlyPaths: READONLY_PATHS,
+    },
+  };
+}
+
+/** The memory and cpu sections of linux.resources; a field left unset (or 0) sets no limit. */
+export function cgroupResources(r: LinuxContainerResources | undefined): Pick<OciSpec['linux']['resources'], 'memory' | 'cpu'> {
+  const out: Pick<OciSpec['linux']['resources'], 'memory' | 'cpu'> = {};
+  if (r?.memoryLimitBytes) out.memory = { limit: r.memoryLimitBytes };
+  const cpu: { shares?: number; quota?: number; period?: number } = {};
+  if (r?.cpuShares) cpu.shares = r.cpuShares;
+  if (r?.cpuQuota) cpu.quota = r.cpuQuota;
+  if (r?.cpuPeriod) cpu.period = r.cpuPeriod;
+  if (Object.keys(cpu).length > 0) out.cpu = cpu;
+  return out;
+}
+
+/**
+ * The pod's /etc/hosts. A host-network pod sees the node's own file, as the kubelet gives it; any
+ * other pod gets the kubelet's managed file (its IP line is added once pods have IPs).
+ */
+export function hostsFile(opts: { hostNetwork: boolean; hostHosts: string; hostname: string }): string {
+  if (opts.hostNetwork) return opts.hostHosts;
+  return [
+    '# Kubernetes-managed hosts file.',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'fe00::0\tip6-mcastprefix',
+    'fe00::1\tip6-allnodes',
+    'fe00::2\tip6-allrouters',
+    '',
+  ].join('\n');
+}
+
+/** The pod's /etc/resolv.conf: from the sandbox's DNS config when it has one, else the node's. */
+export function resolvConf(dns: { servers: string[]; searches: string[]; options: string[] } | undefined, hostResolvConf: string): string {
+  if (!dns || (dns.servers.length === 0 && dns.searches.length === 0 && dns.options.length === 0)) return hostResolvConf;
+  const lines: string[] = [];
+  if (dns.searches.length > 0) lines.push(`search ${dns.searches.join(' ')}`);
+  for (const s of dns.servers) lines.push(`nameserver ${s}`);
+  if (dns.options.length > 0) lines.push(`options ${dns.options.join(' ')}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,638 @@
+/**
+ * The `sandbox` container runtime: runc runs each container in mount, PID, IPC and UTS
+ * namespaces of its own (the host's network, for now) and a cgroup at
+ * /capstan/<sandbox>/<container> with the container's limits. Its root filesystem is an overlay
+ * over the host's `/` with a private upper layer (rootfs.ts); each pod has its own /etc/hosts,
+ * /etc/resolv.conf and /etc/hostname; volumes are bind mounts (oci-spec.ts).
+ *
+ * It shares the process runtime's machinery: the state store, the FIFOs and log pump that carry
+ * output into the CRI log, and the /bin/sh wrapper that leaves the exit status in a file (here
+ * the wrapper is the container's PID 1 and writes into a directory bind-mounted from the
+ * container's state). runc leaves a detached container to the host's init, so exits are found
+ * by watching the wrapper's pid; a new instance on the same root re-adopts running containers.
+ * A container the OOM killer hit (its cgroup's oom_kill counter) is reported `OOMKilled`.
+ *
+ *   <root>/runc/                      runc's own state (runc --root)
+ *   <root>/pods/<sandbox>/            the pod's hosts, resolv.conf and hostname files
+ *   <root>/containers/<id>/bundle/    config.json; upper/, work/, rootfs/ (the overlay)
+ *   <root>/containers/<id>/status/    the wrapper's exit file
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CriLogWriter } from '../../logs/cri-log-writer.js';
+import type { Logger } from '../../../util/logger.js';
+import { startHostExec } from '../../streaming/host-exec.js';
+import {
+  RuntimeError,
+  type ContainerConfig,
+  type ContainerRuntime,
+  type ContainerStatsSource,
+  type ContainerStatus,
+  type ExecProcess,
+  type ExecResult,
+  type ExecStreamOptions,
+  type PodSandboxConfig,
+  type PodSandboxStatus,
+  type RuntimeEvents,
+} from '../runtime.js';
+import { containerEnvironment, containerWorkingDir } from '../process/container-env.js';
+import { runExecSync } from '../process/exec-sync.js';
+import { decideExit, wrapperArgv } from '../process/exit-status.js';
+import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from '../process/log-pump.js';
+import { identify, liveness } from '../process/proc.js';
+import { StateStore, type ContainerRecord, type SandboxRecord } from '../process/state-store.js';
+import { cgroupVersion, readOomKills, removeCgroup, statsCgroup, type CgroupVersion } from './cgroup.js';
+import { resolveInContainer } from './container-path.js';
+import { hostsFile, ociSpec, resolvConf } from './oci-spec.js';
+import { Runc, RuncError } from './runc.js';
+import { mountOverlay, unmount } from './rootfs.js';
+
+export const SANDBOX_RUNTIME_VERSION = '0.1.0';
+
+export interface SandboxRuntimeOptions {
+  rootDir: string;
+  /** The runc binary (absolute path). */
+  runc: string;
+  logMaxBytes?: number;
+  logMaxFiles?: number;
+  events?: RuntimeEvents;
+  logger?: Logger;
+  /** How often running containers are checked for their exit (default 100 ms). */
+  pollIntervalMs?: number;
+  /** Parent of every container's cgroup (default /capstan). */
+  cgroupParent?: string;
+}
+
+const START_ERROR = { exitCode: 128, reason: 'StartError' } as const;
+const DRAIN_MS = 2000;
+const KILL_WAIT_MS = 10_000;
+/** Where the wrapper sees its status directory inside the container. */
+const STATUS_MOUNT = '/dev/.capstan-init';
+const POD_FILES = [
+  { file: 'hosts', containerPath: '/etc/hosts' },
+  { file: 'resolv.conf', containerPath: '/etc/resolv.conf' },
+  { file: 'hostname', containerPath: '/etc/hostname' },
+] as const;
+
+interface Watch {
+  finalizing?: Promise<void>;
+  gone: Promise<void>;
+  markGone: () => void;
+}
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
+
+export class SandboxRuntime implements ContainerRuntime {
+  readonly name = 'sandbox';
+  private readonly store: StateStore;
+  private readonly runc: Runc;
+  private readonly log: Logger;
+  private readonly sandboxes = new Map<string, SandboxRecord>();
+  private readonly containers = new Map<string, ContainerRecord>();
+  private readonly watches = new Map<string, Watch>();
+  private readonly pumps = new Map<string, LogPump>();
+  private readonly starting = new Set<string>();
+  private cgroups: CgroupVersion = 1;
+  private loading: Promise<void> | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: SandboxRuntimeOptions) {
+    this.store = new StateStore(opts.rootDir);
+    this.runc = new Runc(opts.runc, path.join(opts.rootDir, 'runc'));
+    this.log = opts.logger ?? silentLogger;
+  }
+
+  version(): { runtimeName: string; runtimeVersion: string; runtimeApiVersion: string } {
+    return { runtimeName: 'capstan-sandbox', runtimeVersion: SANDBOX_RUNTIME_VERSION, runtimeApiVersion: 'v1' };
+  }
+
+  // ---- sandboxes ----
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    await this.ready();
+    const rec: SandboxRecord = { id: newId(), config: structuredClone(config), state: 'SANDBOX_READY', createdAt: Date.now() };
+    await this.persist(async () => {
+      await this.writePodFiles(rec);
+      await this.store.saveSandbox(rec);
+    }, `cannot record pod sandbox ${config.metadata.namespace}/${config.metadata.name}`);
+    this.sandboxes.set(rec.id, rec);
+    return rec.id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    await this.ready();
+    await Promise.all(this.containersOf(id).map((c) => this.stopContainer(c.id, 0)));
+    const rec = this.sandboxes.get(id);
+    if (!rec || rec.state === 'SANDBOX_NOTREADY') return;
+    rec.state = 'SANDBOX_NOTREADY';
+    await this.persist(() => this.store.saveSandbox(rec), `cannot record pod sandbox ${id}`);
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    await this.ready();
+    await Promise.all(this.containersOf(id).map((c) => this.removeContainer(c.id)));
+    if (!this.sandboxes.has(id)) return;
+    await removeCgroup(this.cgroups, this.sandboxCgroup(id));
+    await this.persist(async () => {
+      await rm(this.podDir(id), { recursive: true, force: true });
+      await this.store.removeSandbox(id);
+    }, `cannot remove pod sandbox ${id}`);
+    this.sandboxes.delete(id);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    await this.ready();
+    const rec = this.sandboxes.get(id);
+    return rec && sandboxStatus(rec);
+  }
+
+  async listPodSandboxes(): Promise<PodSandboxStatus[]> {
+    await this.ready();
+    return [...this.sandboxes.values()].sort((a, b) => a.createdAt - b.createdAt).map(sandboxStatus);
+  }
+
+  // ---- containers ----
+
+  async createContainer(sandboxId: string, config: ContainerConfig, sandbox: PodSandboxConfig): Promise<string> {
+    await this.ready();
+    const name = config.metadata.name;
+    const s = this.sandboxes.get(sandboxId);
+    if (!s) throw new RuntimeError('NotFound', `pod sandbox ${sandboxId} not found`);
+    if (s.state !== 'SANDBOX_READY') throw new RuntimeError('CreateContainerError', `cannot create container "${name}": pod sandbox ${sandboxId} is not ready`);
+    const invalid = sandboxRuntimeConfigError(config);
+    if (invalid) throw new RuntimeError('CreateContainerError', invalid);
+    const meta = sandbox.metadata;
+    const taken = this.containersOf(sandboxId).find((c) => c.config.metadata.name === name && c.config.metadata.attempt === config.metadata.attempt);
+    if (taken) {
+      throw new RuntimeError('CreateContainerError', `failed to reserve container name "${name}_${meta.name}_${meta.namespace}_${meta.uid}_${config.metadata.attempt}": name is reserved for "${taken.id}"`);
+    }
+    let id = newId();
+    // runc ids are the first 16 hex digits: keep them unique among this runtime's containers.
+    while ([...this.containers.keys()].some((k) => runcId(k) === runcId(id))) id = newId();
+    const rec: ContainerRecord = {
+      id,
+      sandboxId,
+      config: structuredClone(config),
+      hostname: sandbox.hostname,
+      logPath: sandbox.logDirectory && config.logPath ? path.join(sandbox.logDirectory, config.logPath) : '',
+      state: 'CONTAINER_CREATED',
+      createdAt: Date.now(),
+      startedAt: 0,
+      finishedAt: 0,
+      exitCode: 0,
+      reason: '',
+      message: '',
+    };
+    try {
+      await this.store.createContainerDir(id);
+      await mkdir(this.statusDir(id), { recursive: true });
+      await makeFifos(STREAMS.map((stream) => this.store.fifoPath(id, stream)));
+      await this.store.saveContainer(rec);
+    } catch (err) {
+      await this.store.removeContainer(id).catch(() => {});
+      throw new RuntimeError('CreateContainerError', `cannot create container "${name}": ${errorMessage(err)}`);
+    }
+    this.containers.set(id, rec);
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.ready();
+    const rec = this.mustGet(id);
+    const name = rec.config.metadata.name;
+    if (rec.state !== 'CONTAINER_CREATED' || this.starting.has(id)) {
+      throw new RuntimeError('RunContainerError', `container "${name}" (${id}) is in ${this.starting.has(id) ? 'the middle of starting' : `${rec.state} state`}, not CONTAINER_CREATED`);
+    }
+    this.starting.add(id);
+    try {
+      await this.start(rec);
+    } finally {
+      this.starting.delete(id);
+    }
+  }
+
+  private async start(rec: ContainerRecord): Promise<void> {
+    const id = rec.id;
+    const sandbox = this.sandboxes.get(rec.sandboxId);
+    if (sandbox?.state !== 'SANDBOX_READY') return this.failStart(rec, `pod sandbox ${rec.sandboxId} is not ready`);
+    const bundle = this.bundleDir(id);
+    const rootfs = path.join(bundle, 'rootfs');
+    try {
+      await mountOverlay({ upper: path.join(bundle, 'upper'), work: path.join(bundle, 'work'), target: rootfs });
+    } catch (err) {
+      return this.failStart(rec, `cannot mount the root filesystem: ${errorMessage(err)}`);
+    }
+    const env = containerEnvironment(rec.config.env, rec.hostname);
+    const cwd = containerWorkingDir(rec.config.workingDir);
+    if (!path.isAbsolute(cwd)) return this.failStart(rec, `cwd property must be an absolute path: ${JSON.stringify(cwd)}`);
+    const exe = await resolveInContainer(rec.config.command[0]!, env.PATH ?? '', cwd, rootfs, rec.config.mounts);
+    if (!exe.ok) return this.failStart(rec, exe.message);
+
+    const exitFile = path.join(this.statusDir(id), 'exit');
+    await unlink(exitFile).catch(() => {});
+    await unlink(this.store.killedMarker(id)).catch(() => {});
+    const spec = ociSpec({
+      rootfs,
+      hostname: rec.hostname,
+      args: ['/bin/sh', ...wrapperArgv(`${STATUS_MOUNT}/exit`, env.PWD, exe.path, [...rec.config.command.slice(1), ...rec.config.args])],
+      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      cwd,
+      podFiles: POD_FILES.map((f) => ({ containerPath: f.containerPath, hostPath: path.join(this.podDir(rec.sandboxId), f.file) })),
+      mounts: rec.config.mounts,
+      statusDir: { hostPath: this.statusDir(id), containerPath: STATUS_MOUNT },
+      cgroupsPath: this.containerCgroup(rec),
+      resources: rec.config.resources,
+      hostNetwork: true,
+    });
+    try {
+      await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+    } catch (err) {
+      return this.failStart(rec, `cannot write the OCI bundle: ${errorMessage(err)}`);
+    }
+    const writer = rec.logPath ? this.newLogWriter(rec) : undefined;
+    try {
+      await writer?.open();
+    } catch (err) {
+      return this.failStart(rec, `cannot open log file ${rec.logPath}: ${errorMessage(err)}`);
+    }
+
+    const pidFile = path.join(this.store.containerDir(id), 'pid');
+    const fds: number[] = [];
+    let pump: LogPump | undefined;
+    try {
+      for (const stream of STREAMS) fds.push(openContainerEnd(this.store.fifoPath(id, stream)));
+      pump = new LogPump({ stdout: this.store.fifoPath(id, 'stdout'), stderr: this.store.fifoPath(id, 'stderr') }, writer, (err) => this.logError(rec, 'log', err));
+      await this.runc.runDetached(runcId(id), bundle, pidFile, path.join(this.store.containerDir(id), 'runc.log'), fds[0]!, fds[1]!);
+    } catch (err) {
+      for (const fd of fds) closeFd(fd);
+      fds.length = 0;
+      await this.runc.delete(runcId(id)).catch(() => {});
+      if (pump) await pump.close();
+      else await writer?.close();
+      return this.failStart(rec, errorMessage(err));
+    } finally {
+      for (const fd of fds) closeFd(fd);
+    }
+    const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+    rec.process = identify(Number.isInteger(pid) ? pid : 0);
+    rec.state = 'CONTAINER_RUNNING';
+    rec.startedAt = Date.now();
+    this.watch(id);
+    this.pumps.set(id, pump);
+    this.ensurePoller();
+    await this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err));
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.ready();
+    const rec = this.mustGet(id);
+    if (rec.state !== 'CONTAINER_RUNNING') return;
+    const watch = this.watch(id);
+    if (timeoutSeconds > 0) {
+      await this.runc.kill(runcId(id), 'TERM').catch(() => {});
+      await this.waitGone(id, watch, timeoutSeconds * 1000);
+    }
+    if (!watch.finalizing && !this.closed) {
+      await writeFile(this.store.killedMarker(id), '').catch((err) => this.logError(rec, 'state', err));
+      await this.runc.kill(runcId(id), 'KILL').catch(() => {});
+      await this.waitGone(id, watch, KILL_WAIT_MS);
+    }
+    if (!watch.finalizing && this.closed) throw new RuntimeError('Unavailable', 'the sandbox runtime was closed while stopping a container');
+    if (!watch.finalizing) throw new RuntimeError('Unavailable', `container "${rec.config.metadata.name}" (${id}) did not exit after SIGKILL`);
+    await watch.finalizing;
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.ready();
+    const rec = this.containers.get(id);
+    if (!rec) return;
+    if (rec.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
+    await this.pumps.get(id)?.close();
+    this.pumps.delete(id);
+    await this.persist(async () => {
+      await this.runc.delete(runcId(id)).catch((err: unknown) => {
+        if (!(err instanceof RuncError && /does not exist/.test(err.message))) throw err;
+      });
+      await unmount(path.join(this.bundleDir(id), 'rootfs'));
+      await removeCgroup(this.cgroups, this.containerCgroup(rec));
+      await this.store.removeContainer(id);
+    }, `cannot remove container ${id}`);
+    this.containers.delete(id);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    await this.ready();
+    const rec = this.containers.get(id);
+    return rec && containerStatus(rec);
+  }
+
+  async listContainers(filter?: { sandboxId?: string }): Promise<ContainerStatus[]> {
+    await this.ready();
+    return [...this.containers.values()]
+      .filter((c) => filter?.sandboxId === undefined || c.sandboxId === filter.sandboxId)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map(containerStatus);
+  }
+
+  async containerStatsSource(id: string): Promise<ContainerStatsSource | undefined> {
+    await this.ready();
+    const rec = this.containers.get(id);
+    return rec?.state === 'CONTAINER_RUNNING' ? { cgroup: statsCgroup(this.cgroups, this.containerCgroup(rec)) } : undefined;
+  }
+
+  /** `runc exec`; a command that cannot be found is a RunContainerError; a timed-out one reports -1. */
+  async execSync(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult> {
+    const rec = await this.execTarget(id, cmd, 'RunContainerError');
+    const pidFile = path.join(this.store.containerDir(id), `exec-${randomBytes(4).toString('hex')}.pid`);
+    try {
+      const r = await runExecSync({ file: this.runc.binary, argv0: 'runc', args: this.runc.execArgs(runcId(rec.id), cmd, pidFile), env: hostEnv(), cwd: '/', timeoutMs });
+      if (r.timedOut) {
+        // Killing `runc exec` leaves the command running in the container: kill it too.
+        const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+        if (Number.isInteger(pid) && pid > 0) killQuietly(pid);
+      }
+      return r;
+    } finally {
+      await unlink(pidFile).catch(() => {});
+    }
+  }
+
+  async exec(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecProcess> {
+    const rec = await this.execTarget(id, cmd, 'NotFound');
+    // Without -t, runc hands its own stdio (a terminal under `script` when a TTY is asked for) to the command.
+    return startHostExec({ file: this.runc.binary, argv: ['runc', ...this.runc.execArgs(runcId(rec.id), cmd)], env: hostEnv(), cwd: '/', tty: opts.tty, stdin: opts.stdin });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.poller);
+    for (const w of this.watches.values()) w.markGone();
+    await Promise.all([...this.pumps.values()].map((p) => p.close()));
+    this.pumps.clear();
+  }
+
+  // ---- internals ----
+
+  private async execTarget(id: string, cmd: string[], notRunning: 'RunContainerError' | 'NotFound'): Promise<ContainerRecord> {
+    await this.ready();
+    const rec = this.mustGet(id);
+    if (rec.state !== 'CONTAINER_RUNNING') throw new RuntimeError(notRunning, `container "${rec.config.metadata.name}" (${id}) is in ${rec.state} state, not running`);
+    if (cmd.length === 0) throw new RuntimeError('RunContainerError', 'exec: no command given');
+    const env = containerEnvironment(rec.config.env, rec.hostname);
+    const cwd = containerWorkingDir(rec.config.workingDir);
+    const exe = await resolveInContainer(cmd[0]!, env.PATH ?? '', cwd, path.join(this.bundleDir(id), 'rootfs'), rec.config.mounts);
+    if (!exe.ok) throw new RuntimeError('RunContainerError', exe.message);
+    return rec;
+  }
+
+  private ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new RuntimeError('Unavailable', 'the sandbox runtime is closed'));
+    this.loading ??= this.load().catch((err) => {
+      this.loading = undefined;
+      throw new RuntimeError('Unavailable', `cannot read the sandbox runtime's state in ${this.opts.rootDir}: ${errorMessage(err)}`);
+    });
+    return this.loading;
+  }
+
+  /** Reads the state directory and re-adopts running containers (or records how they ended). */
+  private async load(): Promise<void> {
+    await this.store.init();
+    await mkdir(path.join(this.opts.rootDir, 'pods'), { recursive: true });
+    await mkdir(this.runc.root, { recursive: true, mode: 0o700 });
+    this.cgroups = await cgroupVersion();
+    const { sandboxes, containers } = await this.store.load((file, err) => this.log.warn('skipping unreadable runtime state', { file, error: errorMessage(err) }));
+    for (const s of sandboxes) this.sandboxes.set(s.id, s);
+    for (const c of containers) this.containers.set(c.id, c);
+    const known = new Set(containers.map((c) => runcId(c.id)));
+    // A runc container without a record was started by an instance that died before recording it.
+    for (const r of await this.runc.list()) {
+      if (known.has(r.id)) continue;
+      this.log.warn('deleting an unrecorded runc container', { id: r.id });
+      await this.runc.delete(r.id).catch((err) => this.log.warn('cannot delete runc container', { id: r.id, error: errorMessage(err) }));
+    }
+    for (const c of containers) {
+      if (c.state !== 'CONTAINER_RUNNING') continue;
+      this.watch(c.id);
+      if (c.process && (await liveness(c.process)) === 'alive') {
+        this.pumps.set(c.id, new LogPump({ stdout: this.store.fifoPath(c.id, 'stdout'), stderr: this.store.fifoPath(c.id, 'stderr') }, c.logPath ? this.newLogWriter(c) : undefined, (err) => this.logError(c, 'log', err)));
+        this.log.info('re-adopted container', { id: c.id, name: c.config.metadata.name, pid: c.process.pid });
+      } else {
+        await this.finalize(c.id);
+      }
+    }
+    if (this.watches.size > 0) this.ensurePoller();
+  }
+
+  private watch(id: string): Watch {
+    let w = this.watches.get(id);
+    if (!w) {
+      let markGone!: () => void;
+      const gone = new Promise<void>((r) => (markGone = r));
+      w = { gone, markGone };
+      this.watches.set(id, w);
+    }
+    return w;
+  }
+
+  private ensurePoller(): void {
+    if (this.poller || this.closed) return;
+    this.poller = setInterval(() => void this.pollRunning(), this.opts.pollIntervalMs ?? 100);
+    this.poller.unref();
+  }
+
+  private async pollRunning(): Promise<void> {
+    for (const [id, w] of this.watches) if (!w.finalizing) await this.check(id);
+  }
+
+  private async check(id: string): Promise<void> {
+    const rec = this.containers.get(id);
+    if (!rec || this.closed) return;
+    if (!rec.process || (await liveness(rec.process)) === 'gone') void this.finalize(id);
+  }
+
+  private async waitGone(id: string, w: Watch, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!w.finalizing && !this.closed) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([w.gone, new Promise<void>((r) => (timer = setTimeout(r, Math.min(left, 50))))]);
+      clearTimeout(timer);
+      await this.check(id);
+    }
+  }
+
+  private finalize(id: string): Promise<void> {
+    const w = this.watches.get(id);
+    const rec = this.containers.get(id);
+    if (!w || !rec) return Promise.resolve();
+    w.markGone();
+    w.finalizing ??= this.recordExit(rec);
+    return w.finalizing;
+  }
+
+  private async recordExit(rec: ContainerRecord): Promise<void> {
+    // The init's end took every other process of the PID namespace with it.
+    const pump = this.pumps.get(rec.id);
+    if (pump) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([pump.done, new Promise<void>((r) => (timer = setTimeout(r, DRAIN_MS)))]);
+      clearTimeout(timer);
+    }
+    const exitFile = path.join(this.statusDir(rec.id), 'exit');
+    const [text, exitStat, killed, oomKills] = await Promise.all([
+      readFile(exitFile, 'utf8').catch(() => undefined),
+      stat(exitFile).catch(() => undefined),
+      stat(this.store.killedMarker(rec.id)).then(
+        () => true,
+        () => false,
+      ),
+      readOomKills(this.cgroups, this.containerCgroup(rec)),
+    ]);
+    const decision = decideExit({ exitFile: text, killed });
+    rec.state = 'CONTAINER_EXITED';
+    rec.exitCode = decision.exitCode;
+    // As containerd: an OOM kill in the container's cgroup makes its end an OOMKilled one.
+    rec.reason = oomKills > 0 ? 'OOMKilled' : decision.reason;
+    rec.message = oomKills > 0 ? '' : decision.message;
+    rec.finishedAt = exitStat ? Math.max(rec.startedAt, Math.floor(exitStat.mtimeMs)) : Date.now();
+    delete rec.process;
+    this.watches.delete(rec.id);
+    if (this.containers.get(rec.id) === rec) await this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err));
+    if (!this.closed) {
+      try {
+        this.opts.events?.onContainerExit?.(containerStatus(rec));
+      } catch (err) {
+        this.logError(rec, 'event', err);
+      }
+    }
+  }
+
+  private async failStart(rec: ContainerRecord, why: string): Promise<never> {
+    const message = `failed to start container "${rec.config.metadata.name}": ${why}`;
+    rec.state = 'CONTAINER_EXITED';
+    rec.exitCode = START_ERROR.exitCode;
+    rec.reason = START_ERROR.reason;
+    rec.message = message;
+    rec.finishedAt = Date.now();
+    await this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err));
+    throw new RuntimeError('RunContainerError', message);
+  }
+
+  private async writePodFiles(rec: SandboxRecord): Promise<void> {
+    const dir = this.podDir(rec.id);
+    await mkdir(dir, { recursive: true });
+    const [hostHosts, hostResolv] = await Promise.all([readFile('/etc/hosts', 'utf8').catch(() => ''), readFile('/etc/resolv.conf', 'utf8').catch(() => '')]);
+    await writeFile(path.join(dir, 'hosts'), hostsFile({ hostNetwork: rec.config.hostNetwork, hostHosts, hostname: rec.config.hostname }));
+    await writeFile(path.join(dir, 'resolv.conf'), resolvConf(rec.config.dns, hostResolv));
+    await writeFile(path.join(dir, 'hostname'), `${rec.config.hostname}\n`);
+  }
+
+  private newLogWriter(rec: ContainerRecord): CriLogWriter {
+    return new CriLogWriter({ path: rec.logPath, maxBytes: this.opts.logMaxBytes, maxFiles: this.opts.logMaxFiles, onError: (err) => this.logError(rec, 'log', err) });
+  }
+
+  private podDir(sandboxId: string): string {
+    return path.join(this.opts.rootDir, 'pods', sandboxId);
+  }
+
+  private bundleDir(id: string): string {
+    return path.join(this.store.containerDir(id), 'bundle');
+  }
+
+  private statusDir(id: string): string {
+    return path.join(this.store.containerDir(id), 'status');
+  }
+
+  private sandboxCgroup(sandboxId: string): string {
+    return path.posix.join(this.opts.cgroupParent ?? '/capstan', sandboxId.slice(0, 16));
+  }
+
+  private containerCgroup(rec: ContainerRecord): string {
+    return path.posix.join(this.sandboxCgroup(rec.sandboxId), runcId(rec.id));
+  }
+
+  private containersOf(sandboxId: string): ContainerRecord[] {
+    return [...this.containers.values()].filter((c) => c.sandboxId === sandboxId);
+  }
+
+  private mustGet(id: string): ContainerRecord {
+    const rec = this.containers.get(id);
+    if (!rec) throw new RuntimeError('NotFound', `container ${id} not found`);
+    return rec;
+  }
+
+  private async persist(op: () => Promise<void>, what: string): Promise<void> {
+    try {
+      await op();
+    } catch (err) {
+      throw new RuntimeError('Unavailable', `${what}: ${errorMessage(err)}`);
+    }
+  }
+
+  private logError(rec: ContainerRecord, what: string, err: unknown): void {
+    this.log.warn(`container ${what} error`, { id: rec.id, name: rec.config.metadata.name, error: errorMessage(err) });
+  }
+}
+
+/** Why the sandbox runtime cannot run `config`; undefined if it can. */
+export function sandboxRuntimeConfigError(config: ContainerConfig): string | undefined {
+  const name = config.metadata.name;
+  if (config.command.length === 0 || config.command[0] === '') {
+    return `container "${name}" has no command: the sandbox runtime runs the host's filesystem and does not pull images yet, so it needs command (and args) set; image ${JSON.stringify(config.image)} is not run`;
+  }
+  const relative = config.mounts.find((m) => !m.containerPath.startsWith('/'));
+  if (relative) return `container "${name}": mount path ${JSON.stringify(relative.containerPath)} is not absolute`;
+  return undefined;
+}
+
+/** The runc id of a container: short, and unique among this runtime's containers. */
+export function runcId(id: string): string {
+  return id.slice(0, 16);
+}
+
+function hostEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
+  return { id: rec.id, metadata: { ...rec.config.metadata }, state: rec.state, createdAt: rec.createdAt, ips: [], labels: { ...rec.config.labels }, annotations: { ...rec.config.annotations } };
+}
+
+function containerStatus(rec: ContainerRecord): ContainerStatus {
+  return {
+    id: rec.id,
+    sandboxId: rec.sandboxId,
+    metadata: { ...rec.config.metadata },
+    state: rec.state,
+    image: rec.config.image,
+    createdAt: rec.createdAt,
+    startedAt: rec.startedAt,
+    finishedAt: rec.finishedAt,
+    exitCode: rec.exitCode,
+    reason: rec.reason,
+    message: rec.message,
+    logPath: rec.logPath,
+    labels: { ...rec.config.labels },
+    annotations: { ...rec.config.annotations },
+  };
+}
+
+function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
