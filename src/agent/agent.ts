@@ -32,7 +32,7 @@ import { PodWorker } from './pod-worker.js';
 import { GpuAllocator } from './node/gpus.js';
 import { assignmentsFromContainers } from './pod/gpu-assignment.js';
 import { podLabels } from './runtime-config.js';
-import { ProcessRuntime } from './runtime/process/process-runtime.js';
+import { type RuntimeWanted, detectRuntime } from './runtime/detect.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 
 export interface AgentOptions extends NodeSetup {
@@ -46,6 +46,8 @@ export interface AgentOptions extends NodeSetup {
   logger: Logger;
   clock?: Clock;
   runtime?: ContainerRuntime;
+  /** `auto` (default): `sandbox` when root and runc are present, else `process`. */
+  containerRuntime?: RuntimeWanted;
   /** Lease renewal period (the kubelet renews every 10 s) and duration (40 s). */
   leaseRenewMs?: number;
   leaseDurationSeconds?: number;
@@ -95,14 +97,20 @@ export class NodeAgent {
     signal.addEventListener('abort', onAbort, { once: true });
     const logRoot = join(opts.dataDir, 'pods');
     await mkdir(logRoot, { recursive: true });
-    this.runtime =
-      opts.runtime ??
-      new ProcessRuntime({
-        rootDir: join(opts.dataDir, 'runtime'),
+    if (opts.runtime) this.runtime = opts.runtime;
+    else {
+      const { runtime, choice } = await detectRuntime({
+        want: opts.containerRuntime,
+        processRoot: join(opts.dataDir, 'runtime'),
+        sandboxRoot: join(opts.dataDir, 'sandbox-runtime'),
         logMaxBytes: opts.containerLogMaxBytes,
         logMaxFiles: opts.containerLogMaxFiles,
         events: { onContainerExit: (s) => this.workers.get(s.labels[podLabels.uid] ?? '')?.kick() },
+        logger: log,
       });
+      this.runtime = runtime;
+      log.info('container runtime', { runtime: runtime.name, ...(choice.name === 'process' ? { why: choice.why } : {}) });
+    }
     const recorder = new ApiEventRecorder(client, { component: 'kubelet', host: opts.nodeName, clock: this.clock, logger: log });
     const tls = await ensureAgentServing(join(opts.dataDir, 'tls'), [opts.nodeName, ...(opts.nodeIP ? [opts.nodeIP] : [])]);
     const stats = new StatsCollector({ runtime: this.runtime, nodeName: opts.nodeName, clock: this.clock, periodMs: opts.statsPeriodMs, logger: log });

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import type { ContainerConfig, PodSandboxConfig } from './runtime/runtime.js';
+import type { ContainerConfig, LinuxContainerResources, PodSandboxConfig } from './runtime/runtime.js';
+import { parseQuantity } from '../api/quantity.js';
 
 /** Labels the runtime keeps on sandboxes and containers, as the kubelet's (kubelettypes). */
 export const podLabels = {
@@ -57,5 +58,30 @@ export function containerConfig(pod: Pod, container: Container, attempt: number,
     },
     stdin: !!container.stdin,
     tty: !!container.tty,
+    resources: linuxResources(container),
   };
+}
+
+/**
+ * The container's cgroup settings from its requests and limits, as the kubelet computes them
+ * (kuberuntime_container_linux.go): cpu shares from the request (minimum 2), CFS quota from the
+ * limit over a 100 ms period, and the memory limit in bytes.
+ */
+export function linuxResources(container: Container): LinuxContainerResources {
+  const milli = (v: string | undefined) => (v === undefined ? undefined : (parseQuantity(v)?.milliValue() ?? undefined));
+  const out: LinuxContainerResources = {};
+  const reqCpu = milli(container.resources?.requests?.cpu as string | undefined);
+  const limCpu = milli(container.resources?.limits?.cpu as string | undefined);
+  const cpuForShares = reqCpu ?? limCpu;
+  out.cpuShares = cpuForShares === undefined ? 2 : Math.max(2, Number((cpuForShares * 1024n) / 1000n));
+  if (limCpu !== undefined) {
+    out.cpuPeriod = 100_000;
+    out.cpuQuota = Math.max(1000, Number((limCpu * 100_000n) / 1000n));
+  }
+  const mem = container.resources?.limits?.memory as string | undefined;
+  if (mem !== undefined) {
+    const q = parseQuantity(mem);
+    if (q) out.memoryLimitBytes = q.value();
+  }
+  return out;
 }

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { parseQuantity } from '../api/quantity.js';
 import type { NodeFlags } from '../agent/node/node-flags.js';
 import { nodeFlagHelp, nodeFlagOptions, parseNodeFlags } from '../agent/node/node-flags.js';
+import type { RuntimeWanted } from '../agent/runtime/detect.js';
 
 export const agentFlagOptions = {
   ...nodeFlagOptions,
@@ -15,9 +16,11 @@ export const agentFlagOptions = {
   'fake-gpus': { type: 'string' },
   'container-log-max-size': { type: 'string' },
   'container-log-max-files': { type: 'string' },
+  'container-runtime': { type: 'string' },
 } as const;
 
-export const agentFlagHelp = `  --node-name NAME             the Node's name (default: the host name, lower-cased)
+export const agentFlagHelp = `  --container-runtime NAME     auto (default: sandbox when root with runc installed, else process), process or sandbox
+  --node-name NAME             the Node's name (default: the host name, lower-cased)
   --node-ip IP                 the Node's InternalIP (default: the host's first non-loopback IPv4)
   --max-pods N                 pods this node runs at most (default 110)
   --fake-gpus N                advertise N simulated nvidia.com/gpu devices instead of discovering GPUs
@@ -33,6 +36,7 @@ export interface AgentFlags {
   fakeGpus?: number;
   containerLogMaxBytes: number;
   containerLogMaxFiles: number;
+  containerRuntime: RuntimeWanted;
 }
 
 type Args = { [K in keyof typeof agentFlagOptions]?: string };
@@ -41,6 +45,11 @@ function nonNegativeInt(flag: string, v: string, min = 0): number {
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new Error(`invalid --${flag} ${JSON.stringify(v)}: must be an integer of at least ${min}`);
   return n;
+}
+
+function runtimeFlag(v: string | undefined): RuntimeWanted {
+  if (v === undefined || v === 'auto' || v === 'process' || v === 'sandbox') return v ?? 'auto';
+  throw new Error(`invalid --container-runtime ${JSON.stringify(v)}: must be auto, process or sandbox`);
 }
 
 /** Throws an Error naming the bad flag. */
@@ -62,5 +71,6 @@ export function parseAgentFlags(args: Args): AgentFlags {
     fakeGpus: args['fake-gpus'] !== undefined ? nonNegativeInt('fake-gpus', args['fake-gpus']) : undefined,
     containerLogMaxBytes,
     containerLogMaxFiles: args['container-log-max-files'] !== undefined ? nonNegativeInt('container-log-max-files', args['container-log-max-files'], 2) : 5,
+    containerRuntime: runtimeFlag(args['container-runtime']),
   };
 }

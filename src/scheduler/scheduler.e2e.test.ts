@@ -55,8 +55,9 @@ describe('scheduler against a real server', { skip: built ? false : 'needs the c
     }
     for (const n of [makeNode('worker-1', { cpu: '2' }), makeNode('ml-1', { taints: [{ key: 'dedicated', value: 'ml', effect: 'NoSchedule' }] }), makeNode('ml-2', { taints: [{ key: 'dedicated', value: 'ml', effect: 'NoSchedule' }] })]) {
       const { status, ...rest } = n;
-      const created = await client.create(nodes, { ...rest, metadata: { name: n.metadata!.name, labels: n.metadata!.labels } } as never);
-      await client.updateStatus(nodes, { ...(created as object), status } as never);
+      await client.create(nodes, { ...rest, metadata: { name: n.metadata!.name, labels: n.metadata!.labels } } as never);
+      // A merge patch: the node lifecycle controller may have written the Node in the meantime.
+      await client.patch(nodes, n.metadata!.name!, { status }, 'merge', { subresource: 'status' });
     }
     running = startScheduler(client, { signal: ac.signal });
   });

@@ -27,13 +27,15 @@ export interface StartOptions {
   keepDataDir?: boolean;
   /** Run the node agent (pods really run); off by default so tests see only the nodes they make. */
   agent?: boolean;
+  /** The agent's container runtime (default `process`, which every machine can run). */
+  runtime?: 'process' | 'sandbox';
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
   const args = [capstanBin, 'server', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn'];
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
-  args.push(...(opts.agent ? ['--agent-port', '0', '--node-name', 'capstan-e2e'] : ['--disable-agent']));
+  args.push(...(opts.agent ? ['--agent-port', '0', '--node-name', 'capstan-e2e', '--container-runtime', opts.runtime ?? 'process'] : ['--disable-agent']));
   args.push(...(opts.extraArgs ?? []));
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -78,6 +80,10 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
 /** Kills the process group of every container the agent under `dataDir` started. */
 export function killContainers(dataDir: string): void {
   const root = join(dataDir, 'agent', 'runtime', 'containers');
+  if (existsSync(join(dataDir, 'agent', 'sandbox-runtime'))) spawnSync('sh', ['-c', `for c in $(runc --root ${JSON.stringify(join(dataDir, 'agent', 'sandbox-runtime', 'runc'))} list -q 2>/dev/null); do runc --root ${JSON.stringify(join(dataDir, 'agent', 'sandbox-runtime', 'runc'))} delete -f $c; done`]);
+  // Sandbox root filesystems are overlays over the host's `/`: unmount them before anyone deletes the dir.
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dataDir}/`));
+  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
   if (!existsSync(root)) return;
   for (const id of readdirSync(root)) {
     try {

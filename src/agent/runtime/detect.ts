@@ -2,7 +2,6 @@
  * Picks the node agent's container runtime: `sandbox` (runc) when the agent runs as root and
  * runc is installed, else `process` (host processes), as DESIGN.md's node agent section says.
  */
-import path from 'node:path';
 import type { ContainerRuntime, RuntimeEvents } from './runtime.js';
 import type { Logger } from '../../util/logger.js';
 import { ProcessRuntime } from './process/process-runtime.js';
@@ -18,20 +17,30 @@ export function chooseRuntime(host: { uid: number | undefined; runc: string | un
   return { name: 'sandbox', runc: host.runc };
 }
 
+export type RuntimeWanted = 'auto' | 'process' | 'sandbox';
+
 export interface DetectRuntimeOptions {
-  /** The agent's runtime state directory; each runtime keeps its state in a subdirectory named after it. */
-  rootDir: string;
+  /** `auto` picks with chooseRuntime; `sandbox` fails when the host cannot run it. */
+  want?: RuntimeWanted;
+  /** State directories of each runtime. */
+  processRoot: string;
+  sandboxRoot: string;
+  logMaxBytes?: number;
+  logMaxFiles?: number;
   events?: RuntimeEvents;
   logger?: Logger;
 }
 
-/** Builds the runtime chooseRuntime picks for this host. */
+/** Builds the runtime asked for, or the one chooseRuntime picks for this host. */
 export async function detectRuntime(opts: DetectRuntimeOptions): Promise<{ runtime: ContainerRuntime; choice: RuntimeChoice }> {
-  const choice = chooseRuntime({ uid: process.getuid?.(), runc: await findRunc() });
-  const common = { events: opts.events, logger: opts.logger };
+  const want = opts.want ?? 'auto';
+  const found = chooseRuntime({ uid: process.getuid?.(), runc: await findRunc() });
+  if (want === 'sandbox' && found.name !== 'sandbox') throw new Error(`the sandbox runtime cannot run here: ${found.why}`);
+  const choice: RuntimeChoice = want === 'process' ? { name: 'process', why: 'asked for' } : found;
+  const common = { events: opts.events, logger: opts.logger, logMaxBytes: opts.logMaxBytes, logMaxFiles: opts.logMaxFiles };
   const runtime =
     choice.name === 'sandbox'
-      ? new SandboxRuntime({ rootDir: path.join(opts.rootDir, 'sandbox'), runc: choice.runc, ...common })
-      : new ProcessRuntime({ rootDir: path.join(opts.rootDir, 'process'), ...common });
+      ? new SandboxRuntime({ rootDir: opts.sandboxRoot, runc: choice.runc, ...common })
+      : new ProcessRuntime({ rootDir: opts.processRoot, ...common });
   return { runtime, choice };
 }

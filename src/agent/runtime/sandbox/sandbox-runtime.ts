@@ -584,6 +584,8 @@ export function sandboxRuntimeConfigError(config: ContainerConfig): string | und
   if (config.command.length === 0 || config.command[0] === '') {
     return `container "${name}" has no command: the sandbox runtime runs the host's filesystem and does not pull images yet, so it needs command (and args) set; image ${JSON.stringify(config.image)} is not run`;
   }
+  const unprepared = config.mounts.filter((m) => !m.hostPath);
+  if (unprepared.length) return `container "${name}" has volumeMounts (${unprepared.map((m) => m.containerPath).join(', ')}) whose volumes the agent does not prepare yet`;
   const relative = config.mounts.find((m) => !m.containerPath.startsWith('/'));
   if (relative) return `container "${name}": mount path ${JSON.stringify(relative.containerPath)} is not absolute`;
   return undefined;
