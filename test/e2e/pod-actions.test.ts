@@ -19,7 +19,8 @@ describe('pod actions', { skip: !kubectlPath() && 'kubectl is not installed' }, 
   let api: ApiHttp;
   const pods = '/api/v1/namespaces/default/pods';
   before(async () => {
-    srv = await startServer();
+    // The test binds pods itself: no scheduler may try them (and mark them Unschedulable) meanwhile.
+    srv = await startServer({ extraArgs: ['--disable-scheduler'] });
     api = apiHttp(srv);
   });
   after(async () => {
