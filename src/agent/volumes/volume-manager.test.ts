@@ -192,3 +192,19 @@ describe('VolumeManager', () => {
     await vm.tearDown('uid-2');
   });
 });
+
+describe('local-path directories on the node', () => {
+  it('removes the directories of deleted volumes only', async () => {
+    const { orphanedVolumeDirs, removeOrphanedLocalPathDirs } = await import('./local-path/cleanup.js');
+    assert.deepEqual(orphanedVolumeDirs(['pvc-a', 'pvc-b', 'other'], new Set(['pvc-a'])), ['pvc-b']);
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'capstan-lp-'));
+    try {
+      await fs.mkdir(path.join(dir, 'local-path/pvc-a'), { recursive: true });
+      await fs.mkdir(path.join(dir, 'local-path/pvc-b'), { recursive: true });
+      assert.deepEqual(await removeOrphanedLocalPathDirs(dir, new Set(['pvc-a'])), ['pvc-b']);
+      assert.deepEqual(await fs.readdir(path.join(dir, 'local-path')), ['pvc-a']);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
