@@ -9,7 +9,6 @@
  */
 import type {
   Container,
-  ContainerState as ApiContainerState,
   ContainerStateTerminated,
   ContainerStatus as ApiContainerStatus,
   Pod,

@@ -73,14 +73,17 @@ async function createCa(): Promise<{ cert: X509.X509Certificate; key: CryptoKey 
   return { cert, key: keys.privateKey };
 }
 
-async function createServing(ca: { cert: X509.X509Certificate; key: CryptoKey }, sans: string[]): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
+type Issued = { cert: X509.X509Certificate; key: CryptoKey };
+
+/** A leaf certificate signed by `ca`: a year long, for server or client use, with SANs if given. */
+async function issueLeaf(ca: Issued, subject: string, usage: 'server' | 'client', sans: string[] = []): Promise<Issued> {
   const x509 = await x509lib();
   const keys = await newKeys();
   const now = Date.now();
   const names = sans.map((s) => (isIP(s) ? { type: 'ip' as const, value: s } : { type: 'dns' as const, value: s }));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    subject: 'CN=kube-apiserver',
+    subject,
     issuer: ca.cert.subject,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + 365 * dayMs),
@@ -90,31 +93,8 @@ async function createServing(ca: { cert: X509.X509Certificate; key: CryptoKey },
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(names),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
-    ],
-  });
-  return { cert, key: keys.privateKey };
-}
-
-async function createClient(ca: { cert: X509.X509Certificate; key: CryptoKey }, commonName: string, organization: string): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
-  const x509 = await x509lib();
-  const keys = await newKeys();
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: `CN=${commonName}, O=${organization}`,
-    issuer: ca.cert.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 365 * dayMs),
-    signingKey: ca.key,
-    publicKey: keys.publicKey,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      new x509.ExtendedKeyUsageExtension([usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+      ...(names.length ? [new x509.SubjectAlternativeNameExtension(names)] : []),
       await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
     ],
   });
@@ -134,7 +114,7 @@ export async function ensureAgentClientCertificate(dir: string): Promise<ClientC
   }
   const x509 = await x509lib();
   const ca = { cert: new x509.X509Certificate(await readFile(join(dir, 'ca.crt'), 'utf8')), key: await importKeyPem(await readFile(join(dir, 'ca.key'), 'utf8')) };
-  const c = await createClient(ca, agentClientCommonName, 'system:masters');
+  const c = await issueLeaf(ca, `CN=${agentClientCommonName}, O=system:masters`, 'client');
   const keyPem = await exportKeyPem(c.key);
   const certPem = c.cert.toString('pem') + '\n';
   await writeFile(key, keyPem, { mode: 0o600 });
@@ -240,7 +220,7 @@ export async function ensureTls(dir: string, sans: string[]): Promise<TlsMateria
     await writeFile(caKey, await exportKeyPem(ca.key), { mode: 0o600 });
     await writeFile(caCrt, ca.cert.toString('pem') + '\n');
   }
-  const srv = await createServing(ca, sans);
+  const srv = await issueLeaf(ca, 'CN=kube-apiserver', 'server', sans);
   const keyPem = await exportKeyPem(srv.key);
   const certPem = srv.cert.toString('pem') + '\n';
   await writeFile(srvKey, keyPem, { mode: 0o600 });

@@ -7,7 +7,6 @@
  * status from the file their wrapper leaves (exit-status.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CriLogWriter } from '../../logs/cri-log-writer.js';
@@ -31,7 +30,7 @@ import { startHostExec } from '../../streaming/host-exec.js';
 import { decideExit, wrapperArgv } from './exit-status.js';
 import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from './log-pump.js';
 import { identify, liveness, signalGroup } from './proc.js';
-import { StateStore, type ContainerRecord, type SandboxRecord } from './state-store.js';
+import { StateStore, containerStatus, errorMessage, newId, sandboxStatus, type ContainerRecord, type SandboxRecord } from './state-store.js';
 
 export const PROCESS_RUNTIME_VERSION = '0.1.0';
 
@@ -535,41 +534,6 @@ export function dropPrivileges(user: ContainerConfig['user']): string[] {
   return ['/usr/bin/setpriv', `--reuid=${user.uid}`, `--regid=${user.gid ?? user.uid}`, ...groups, '--'];
 }
 
-function sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
-  return {
-    id: rec.id,
-    metadata: { ...rec.config.metadata },
-    state: rec.state,
-    createdAt: rec.createdAt,
-    ips: [],
-    labels: { ...rec.config.labels },
-    annotations: { ...rec.config.annotations },
-  };
-}
 
-function containerStatus(rec: ContainerRecord): ContainerStatus {
-  return {
-    id: rec.id,
-    sandboxId: rec.sandboxId,
-    metadata: { ...rec.config.metadata },
-    state: rec.state,
-    image: rec.config.image,
-    createdAt: rec.createdAt,
-    startedAt: rec.startedAt,
-    finishedAt: rec.finishedAt,
-    exitCode: rec.exitCode,
-    reason: rec.reason,
-    message: rec.message,
-    logPath: rec.logPath,
-    labels: { ...rec.config.labels },
-    annotations: { ...rec.config.annotations },
-  };
-}
 
-function newId(): string {
-  return randomBytes(32).toString('hex');
-}
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

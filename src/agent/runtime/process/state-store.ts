@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ContainerConfig, ContainerState, PodSandboxConfig, SandboxState } from '../runtime.js';
+import type { ContainerConfig, ContainerState, ContainerStatus, PodSandboxConfig, PodSandboxStatus, SandboxState } from '../runtime.js';
 import type { ProcessIdentity } from './proc.js';
 
 export interface SandboxRecord {
@@ -139,4 +139,38 @@ async function writeAtomic(file: string, data: string): Promise<void> {
 
 function ignoreMissing(err: NodeJS.ErrnoException): void {
   if (err.code !== 'ENOENT') throw err;
+}
+
+/** A new sandbox or container id (64 hex digits, as the CRI's). */
+export function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A sandbox record as the CRI reports it (host network: no IPs of its own). */
+export function sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
+  return { id: rec.id, metadata: { ...rec.config.metadata }, state: rec.state, createdAt: rec.createdAt, ips: [], labels: { ...rec.config.labels }, annotations: { ...rec.config.annotations } };
+}
+
+/** A container record as the CRI reports it. */
+export function containerStatus(rec: ContainerRecord): ContainerStatus {
+  return {
+    id: rec.id,
+    sandboxId: rec.sandboxId,
+    metadata: { ...rec.config.metadata },
+    state: rec.state,
+    image: rec.config.image,
+    createdAt: rec.createdAt,
+    startedAt: rec.startedAt,
+    finishedAt: rec.finishedAt,
+    exitCode: rec.exitCode,
+    reason: rec.reason,
+    message: rec.message,
+    logPath: rec.logPath,
+    labels: { ...rec.config.labels },
+    annotations: { ...rec.config.annotations },
+  };
 }

@@ -41,7 +41,7 @@ import { runExecSync } from '../process/exec-sync.js';
 import { decideExit, wrapperArgv } from '../process/exit-status.js';
 import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from '../process/log-pump.js';
 import { identify, liveness } from '../process/proc.js';
-import { StateStore, type ContainerRecord, type SandboxRecord } from '../process/state-store.js';
+import { StateStore, containerStatus, errorMessage, newId, sandboxStatus, type ContainerRecord, type SandboxRecord } from '../process/state-store.js';
 import { cgroupVersion, readOomKills, removeCgroup, statsCgroup, type CgroupVersion } from './cgroup.js';
 import { resolveInContainer } from './container-path.js';
 import { hostsFile, ociSpec, resolvConf } from './oci-spec.js';
@@ -608,33 +608,6 @@ function killQuietly(pid: number): void {
   }
 }
 
-function sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
-  return { id: rec.id, metadata: { ...rec.config.metadata }, state: rec.state, createdAt: rec.createdAt, ips: [], labels: { ...rec.config.labels }, annotations: { ...rec.config.annotations } };
-}
 
-function containerStatus(rec: ContainerRecord): ContainerStatus {
-  return {
-    id: rec.id,
-    sandboxId: rec.sandboxId,
-    metadata: { ...rec.config.metadata },
-    state: rec.state,
-    image: rec.config.image,
-    createdAt: rec.createdAt,
-    startedAt: rec.startedAt,
-    finishedAt: rec.finishedAt,
-    exitCode: rec.exitCode,
-    reason: rec.reason,
-    message: rec.message,
-    logPath: rec.logPath,
-    labels: { ...rec.config.labels },
-    annotations: { ...rec.config.annotations },
-  };
-}
 
-function newId(): string {
-  return randomBytes(32).toString('hex');
-}
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
