@@ -26,6 +26,9 @@ import { apiSelectors } from './machinery/selectors.js';
 import { PrinterTableRenderer } from './machinery/table-renderer.js';
 import { openapiDocuments } from './openapi/openapi-documents.js';
 import type { RegistryServices } from './registry/services.js';
+import { NodePortAllocator, ServiceIPAllocator, defaultNodePortRange, serviceCIDRForNetworkMode, storedServiceCIDR } from './services/allocators.js';
+import { ServiceRangeRepair } from './services/repair.js';
+import { ServiceAllocations } from './services/service-allocations.js';
 import type { ResourceEntry } from './registry/resource-registry.js';
 import { ApiServer, type VersionInfo } from './server.js';
 
@@ -43,6 +46,12 @@ export interface AssembleOptions {
   defaultTolerationSeconds?: number;
   /** Presented to node agents when proxying pods/log. */
   agentClientCert?: ClientCertificate;
+  /** Service ClusterIP range given explicitly (upstream --service-cluster-ip-range). */
+  serviceClusterIPRange?: string;
+  /** The range when none is given and none is stored yet (the network mode's; default 127.10.0.0/16). */
+  defaultServiceClusterIPRange?: string;
+  /** Service NodePort range (upstream --service-node-port-range), default 30000-32767. */
+  serviceNodePortRange?: string;
 }
 
 /** generateName's alphabet (no vowels, no confusable characters), as upstream's SimpleNameGenerator. */
@@ -80,6 +89,9 @@ function priorityClassLister(store: Store, entry: () => ResourceEntry): (fresh: 
 export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> {
   const resolver = await loadSchema();
   const resources = servedResources();
+  const serviceIPs = new ServiceIPAllocator(o.store, o.serviceClusterIPRange ?? (await storedServiceCIDR(o.store)) ?? o.defaultServiceClusterIPRange ?? serviceCIDRForNetworkMode('host'));
+  const nodePorts = new NodePortAllocator(o.store, o.serviceNodePortRange ?? defaultNodePortRange);
+  const servicesDef = resources.find((d) => d.group === '' && d.kind === 'Service')!;
   let server: ApiServer | undefined;
   const namespaces = () => server!.registry.lookup('', 'v1', 'namespaces')!.store;
   const services: RegistryServices = {
@@ -102,6 +114,7 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
     fieldManager: new ManagedFieldsManager(resolver),
     patcher: new SchemaPatcher(resolver),
     selectors: apiSelectors,
+    allocations: new Map([['/Service', new ServiceAllocations(serviceIPs, nodePorts)]]),
   };
   server = new ApiServer({
     bindAddress: o.bindAddress,
@@ -117,6 +130,7 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
     logger: o.logger,
     eventTtlMs: o.eventTtlMs,
     agentClientCert: o.agentClientCert,
+    background: [new ServiceRangeRepair({ store: o.store, servicesPrefix: resourcePrefix(servicesDef), ips: serviceIPs, ports: nodePorts, logger: o.logger })],
   });
   return server;
 }

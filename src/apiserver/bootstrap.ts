@@ -24,6 +24,69 @@ async function ensure(registry: ResourceRegistry, group: string, version: string
   }
 }
 
+/** Where the `kubernetes` Service in `default` points: the API server's address and port. */
+export interface MasterService {
+  /** The first address of the service range. */
+  clusterIP: string;
+  /** The API server's port (the Service's targetPort). */
+  port: number;
+  /** The address clients reach the API server on; no Endpoints are written for a loopback one, which Endpoints may not hold. */
+  advertiseAddress?: string;
+}
+
+const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
+
+/**
+ * The `kubernetes` Service, and its Endpoints and EndpointSlice (upstream's kubernetesservice
+ * controller and endpoint reconciler), created when missing and corrected when they point elsewhere.
+ */
+export async function ensureMasterService(registry: ResourceRegistry, m: MasterService): Promise<void> {
+  const labels = { component: 'apiserver', provider: 'kubernetes' };
+  const services = registry.lookup('', 'v1', 'services');
+  if (!services) return;
+  const ports = [{ name: 'https', protocol: 'TCP', port: 443, targetPort: m.port }];
+  const wanted: ApiObject = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubernetes', namespace: 'default', labels },
+    spec: { type: 'ClusterIP', clusterIP: m.clusterIP, clusterIPs: [m.clusterIP], ports, sessionAffinity: 'None', ipFamilyPolicy: 'SingleStack' },
+  };
+  const existing = await services.store.get('default', 'kubernetes').catch(() => undefined);
+  if (!existing) await ensure(registry, '', 'v1', 'services', wanted);
+  else if (JSON.stringify((existing.spec as { ports?: unknown }).ports) !== JSON.stringify(ports)) {
+    await services.store.update('default', 'kubernetes', (cur) => cur && { ...cur, spec: { ...(cur.spec as object), ports } }, { dryRun: false, fieldManager: 'capstan-bootstrap' });
+  }
+  if (!m.advertiseAddress || isLoopback(m.advertiseAddress)) return;
+  const ip = m.advertiseAddress;
+  const family = ip.includes(':') ? 'IPv6' : 'IPv4';
+  await upsert(registry, '', 'v1', 'endpoints', {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip }], ports: [{ name: 'https', port: m.port, protocol: 'TCP' }] }],
+  });
+  await upsert(registry, 'discovery.k8s.io', 'v1', 'endpointslices', {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+    addressType: family,
+    endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+    ports: [{ name: 'https', port: m.port, protocol: 'TCP' }],
+  });
+}
+
+/** Creates or replaces (keeping metadata the server owns) a bootstrap object. */
+async function upsert(registry: ResourceRegistry, group: string, version: string, plural: string, obj: ApiObject): Promise<void> {
+  const entry = registry.lookup(group, version, plural);
+  if (!entry) return;
+  const { namespace, name } = obj.metadata;
+  await entry.store.update(namespace, name!, (cur) => ({ ...obj, metadata: { ...(cur?.metadata ?? {}), ...obj.metadata } }), {
+    dryRun: false,
+    fieldManager: 'capstan-bootstrap',
+    createIfMissing: 'always',
+  });
+}
+
 export async function bootstrapCluster(registry: ResourceRegistry): Promise<void> {
   for (const name of systemNamespaces) {
     await ensure(registry, '', 'v1', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });

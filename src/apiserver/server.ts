@@ -61,6 +61,15 @@ export interface ApiServerConfig {
   eventTtlMs?: number;
   /** The client certificate presented to node agents (pods/log); without it those requests fail with 503. */
   agentClientCert?: ClientCertificate;
+  /** Work beside serving requests (allocation repair): prepared before listening, stopped with the server. */
+  background?: BackgroundTask[];
+}
+
+export interface BackgroundTask {
+  /** Runs once before the server listens. */
+  prepare?(): Promise<void>;
+  start(): void;
+  stop(): void;
 }
 
 const defaultPublic = ['/healthz', '/livez', '/readyz', '/version'];
@@ -110,6 +119,8 @@ export class ApiServer {
 
   /** Registers the resources (watch caches start at the current revision) and starts listening. */
   async start(): Promise<void> {
+    for (const task of this.cfg.background ?? []) await task.prepare?.();
+    for (const task of this.cfg.background ?? []) task.start();
     const rev = await this.cfg.services.store.currentRevision();
     for (const def of this.cfg.resources) this.registry.add(def, rev);
     this.openapi = this.cfg.openapi(this.cfg.resources);
@@ -171,6 +182,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.ready = false;
     this.eventSweeper?.stop();
+    for (const task of this.cfg.background ?? []) task.stop();
     for (const stop of [...this.watches]) stop();
     this.registry.stop();
     const srv = this.server;

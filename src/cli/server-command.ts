@@ -3,14 +3,15 @@
  * order and stopped in reverse on SIGTERM/SIGINT.
  */
 import { mkdir } from 'node:fs/promises';
-import { homedir, hostname } from 'node:os';
+import { homedir, hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { adminUser, ensureToken, TokenAuthenticator } from '../apiserver/auth/authn.js';
 import { writeKubeconfig } from '../apiserver/auth/kubeconfig.js';
 import { ensureAgentClientCertificate, ensureTls } from '../apiserver/auth/tls.js';
 import { assembleApiServer } from '../apiserver/assemble.js';
-import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { bootstrapCluster, ensureMasterService } from '../apiserver/bootstrap.js';
+import { firstServiceIP, parsePortRange, parseServiceCIDR, serviceCIDRForNetworkMode, storedServiceCIDR } from '../apiserver/services/allocators.js';
 import { ApiClient } from '../client/api-client.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from './scheduler-command.js';
@@ -32,6 +33,9 @@ Flags:
   --write-kubeconfig PATH      also write the admin kubeconfig here
   --datastore-endpoint URL     sqlite://PATH (default: <data-dir>/state.db), memory://, or etcd://host:2379[,host:2379]
   --event-ttl DURATION         how long Events are kept after their last activity (default 1h)
+  --advertise-address IP       address the \`kubernetes\` Service's endpoints point at (default: the bind address, or the host's first address when binding all)
+  --service-cluster-ip-range CIDR      Service ClusterIP range (default 127.10.0.0/16 in host network mode; kept across restarts)
+  --service-node-port-range FROM-TO    Service NodePort range (default 30000-32767)
 ${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
   --disable-controller-manager do not run the controllers in this process (run \`capstan controller-manager\` elsewhere)
   --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
@@ -41,6 +45,12 @@ ${agentFlagHelp}  --controllers LIST           controllers to run, as kube-contr
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
 `;
+
+/** The host's first non-internal IPv4 address, if any. */
+function firstHostAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
+}
 
 export function defaultDataDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/capstan' : join(homedir(), '.capstan');
@@ -65,6 +75,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
         controllers: { type: 'string' },
         'log-level': { type: 'string' },
         'event-ttl': { type: 'string', default: '1h' },
+        'advertise-address': { type: 'string' },
+        'service-cluster-ip-range': { type: 'string' },
+        'service-node-port-range': { type: 'string' },
         ...controllerFlagOptions,
         'default-toleration-seconds': { type: 'string' },
         v: { type: 'string' },
@@ -101,6 +114,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
       defaultTolerationSeconds = Number(args['default-toleration-seconds']);
       if (!Number.isInteger(defaultTolerationSeconds) || defaultTolerationSeconds < 0) throw new Error(`invalid --default-toleration-seconds ${JSON.stringify(args['default-toleration-seconds'])}`);
     }
+    if (args['service-cluster-ip-range'] !== undefined) parseServiceCIDR(args['service-cluster-ip-range']);
+    if (args['service-node-port-range'] !== undefined) parsePortRange(args['service-node-port-range']);
     logLevel = parseLogLevel(args['log-level'] ?? args.v);
   } catch (e) {
     process.stderr.write(`capstan server: ${(e as Error).message}\n`);
@@ -119,9 +134,20 @@ export async function serverCommand(argv: string[]): Promise<number> {
   authenticator.addToken(token, adminUser);
 
   const store = await openStore(args['datastore-endpoint'], dataDir);
-  const api = await assembleApiServer({ store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion, eventTtlMs, defaultTolerationSeconds, agentClientCert });
+  const api = await assembleApiServer({
+    store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion, eventTtlMs, defaultTolerationSeconds, agentClientCert,
+    serviceClusterIPRange: args['service-cluster-ip-range'],
+    defaultServiceClusterIPRange: serviceCIDRForNetworkMode('host'),
+    serviceNodePortRange: args['service-node-port-range'],
+  });
   await api.start();
   await bootstrapCluster(api.registry);
+  const wildcardBind = bind === '0.0.0.0' || bind === '::';
+  await ensureMasterService(api.registry, {
+    clusterIP: firstServiceIP((await storedServiceCIDR(store))!),
+    port: api.listenPort,
+    advertiseAddress: args['advertise-address'] ?? (wildcardBind ? firstHostAddress() : bind),
+  });
   api.setReady();
 
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');

@@ -24,7 +24,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validati
 import { StorageError, type KeyValue } from '../../storage/store.js';
 import { decodeStored, encodeForStorage } from './codec.js';
 import { objectKey } from './keys.js';
-import type { RegistryServices } from './services.js';
+import type { RegistryServices, WriteAllocations } from './services.js';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -93,6 +93,11 @@ export class GenericStore {
     private readonly svc: RegistryServices,
   ) {
     this.gr = groupResource(def);
+  }
+
+  /** The kind's allocations (Service IPs and ports), looked up once the registry is assembled. */
+  private get allocations(): WriteAllocations | undefined {
+    return this.svc.allocations?.get(`${this.def.group}/${this.def.kind}`);
   }
 
   private key(ns: string | undefined, name: string): string {
@@ -209,12 +214,18 @@ export class GenericStore {
       const warnings = this.prepareCreate(obj);
       await this.svc.admission.admit('CREATE', this.def, obj, undefined, { dryRun: opts.dryRun });
       const served = this.def.conversion ? this.toServed(deepCopy(obj)) : obj;
+      const txn = await this.allocations?.beginCreate(served, { dryRun: opts.dryRun });
       const managed = opts.skipFieldManager ? served : this.svc.fieldManager.update(undefined, served, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), now: this.svc.clock.now() });
-      if (opts.dryRun) return { object: managed, warnings, created: true };
+      if (opts.dryRun) {
+        await txn?.revert();
+        return { object: managed, warnings, created: true };
+      }
       try {
         const kv = await this.svc.store.create(this.key(meta.namespace, meta.name!), encodeForStorage(this.toStorage(managed)));
+        await txn?.commit();
         return { object: this.stored(managed, kv), warnings, created: true };
       } catch (e) {
+        await txn?.revert();
         if (generated && e instanceof StorageError && e.code === 'KeyExists' && attempt < 8) continue;
         if (generated && e instanceof StorageError && e.code === 'KeyExists')
           throw new StatusError(409, 'AlreadyExists', `${this.gr.group ? `${this.gr.resource}.${this.gr.group}` : this.gr.resource} "${meta.name}" already exists, the server was not able to generate a unique name for the object`, { name: meta.name, kind: this.gr.resource });
@@ -265,30 +276,56 @@ export class GenericStore {
       const warnings = this.prepareUpdate(next_, old_, opts.subresource);
       await this.svc.admission.admit('UPDATE', this.def, next_, old_, { dryRun: opts.dryRun, subresource: opts.subresource });
       const prepared = this.def.conversion ? this.toServed(next_) : next_;
-      let out = opts.skipFieldManager ? prepared : this.svc.fieldManager.update(old, prepared, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), subresource: opts.subresource, now: this.svc.clock.now() });
-      if (sameObject(out, old)) return { object: old, warnings };
-      if (out.metadata.deletionTimestamp && !(out.metadata.finalizers ?? []).length && !this.hasPendingSpecFinalizers(out)) {
-        // The last finalizer is gone: finish the deletion (registry store's "deleteWithoutFinalizers").
-        if (opts.dryRun) return { object: out, warnings };
-        try {
-          await this.svc.store.delete(this.key(ns, name), cur.kv.modRevision);
-          return { object: out, warnings };
-        } catch (e) {
-          if (e instanceof StorageError && e.code === 'Conflict' && !givenRv) continue;
-          this.translate(e, name);
-        }
+      const txn = opts.subresource ? undefined : await this.allocations?.beginUpdate(prepared, old, { dryRun: opts.dryRun });
+      const done = await this.finishUpdate(ns, name, cur.kv, old, prepared, givenRv, warnings, opts).catch(async (e: unknown) => {
+        await txn?.revert();
+        throw e;
+      });
+      if (done === 'retry') {
+        await txn?.revert();
+        continue;
       }
+      if (opts.dryRun || done.object === old) await txn?.revert();
+      else await txn?.commit();
+      return done;
+    }
+    throw conflict(this.gr, name, 'too many concurrent updates; please try again');
+  }
+
+  /** The write of an update computed by `update`: 'retry' when storage saw a concurrent write. */
+  private async finishUpdate(
+    ns: string | undefined,
+    name: string,
+    curKv: KeyValue,
+    old: ApiObject,
+    prepared: ApiObject,
+    givenRv: string | undefined,
+    warnings: string[],
+    opts: WriteOptions,
+  ): Promise<WriteResult | 'retry'> {
+    const out = opts.skipFieldManager ? prepared : this.svc.fieldManager.update(old, prepared, { manager: opts.fieldManager, apiVersion: apiVersionOf(this.def), subresource: opts.subresource, now: this.svc.clock.now() });
+    if (sameObject(out, old)) return { object: old, warnings };
+    if (out.metadata.deletionTimestamp && !(out.metadata.finalizers ?? []).length && !this.hasPendingSpecFinalizers(out)) {
+      // The last finalizer is gone: finish the deletion (registry store's "deleteWithoutFinalizers").
       if (opts.dryRun) return { object: out, warnings };
       try {
-        const kv = await this.svc.store.update(this.key(ns, name), encodeForStorage(this.toStorage(out)), cur.kv.modRevision);
-        return { object: this.stored(out, kv), warnings };
+        await this.svc.store.delete(this.key(ns, name), curKv.modRevision);
+        await this.allocations?.afterDelete(out);
+        return { object: out, warnings };
       } catch (e) {
-        if (e instanceof StorageError && e.code === 'Conflict' && !givenRv) continue;
-        if (e instanceof StorageError && e.code === 'KeyNotFound') throw notFoundError(this.gr, name);
+        if (e instanceof StorageError && e.code === 'Conflict' && !givenRv) return 'retry';
         this.translate(e, name);
       }
     }
-    throw conflict(this.gr, name, 'too many concurrent updates; please try again');
+    if (opts.dryRun) return { object: out, warnings };
+    try {
+      const kv = await this.svc.store.update(this.key(ns, name), encodeForStorage(this.toStorage(out)), curKv.modRevision);
+      return { object: this.stored(out, kv), warnings };
+    } catch (e) {
+      if (e instanceof StorageError && e.code === 'Conflict' && !givenRv) return 'retry';
+      if (e instanceof StorageError && e.code === 'KeyNotFound') throw notFoundError(this.gr, name);
+      this.translate(e, name);
+    }
   }
 
   /** Namespaces keep `spec.finalizers` until the namespace controller has emptied them. */
@@ -383,6 +420,7 @@ export class GenericStore {
       try {
         const { prev, revision } = await this.svc.store.delete(this.key(ns, name), cur.kv.modRevision);
         const out = this.toServed(decodeStored({ value: prev.value, modRevision: revision }));
+        await this.allocations?.afterDelete(out);
         return { object: out, deleted: true };
       } catch (e) {
         if (e instanceof StorageError && e.code === 'Conflict') continue;

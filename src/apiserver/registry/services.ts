@@ -55,6 +55,24 @@ export interface Selectors {
   fieldsOf(def: ResourceDef, obj: ApiObject): Record<string, string>;
 }
 
+/** What an allocation done before a write must do once the write succeeded or failed. */
+export interface AllocationTransaction {
+  commit(): Promise<void>;
+  revert(): Promise<void>;
+}
+
+/**
+ * Values a kind allocates from shared ranges as objects are written (Service ClusterIPs and
+ * NodePorts; upstream's service REST beginCreate/beginUpdate/afterDelete). Each begin* runs after
+ * validation and admission, may fill fields of `obj`, and throws a StatusError to refuse.
+ */
+export interface WriteAllocations {
+  beginCreate(obj: ApiObject, opts: { dryRun: boolean }): Promise<AllocationTransaction>;
+  beginUpdate(obj: ApiObject, old: ApiObject, opts: { dryRun: boolean }): Promise<AllocationTransaction>;
+  /** After the object is gone from storage. */
+  afterDelete(obj: ApiObject): Promise<void>;
+}
+
 export interface RegistryServices {
   store: Store;
   clock: Clock;
@@ -65,4 +83,6 @@ export interface RegistryServices {
   fieldManager: FieldManager;
   patcher: Patcher;
   selectors: Selectors;
+  /** Allocations of the kinds that have them, by `group/Kind`. */
+  allocations?: Map<string, WriteAllocations>;
 }

@@ -34,6 +34,11 @@ export class GoValue {
   }
 }
 
+/** A `[]string` as Go's %#v prints it: `[]string{"a", "b"}`. */
+export function goStringSlice(v: readonly string[]): GoValue {
+  return new GoValue(`[]string{${v.map((s) => JSON.stringify(s)).join(', ')}}`);
+}
+
 /** `intstr.IntOrString{...}` as Go's %#v prints it. */
 export function goIntOrString(v: number | string): GoValue {
   return typeof v === 'number'
