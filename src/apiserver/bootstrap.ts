@@ -30,11 +30,9 @@ export interface MasterService {
   clusterIP: string;
   /** The API server's port (the Service's targetPort). */
   port: number;
-  /** The address clients reach the API server on; no Endpoints are written for a loopback one, which Endpoints may not hold. */
+  /** The address clients reach the API server on (no Endpoints without one). */
   advertiseAddress?: string;
 }
-
-const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
 
 /**
  * The `kubernetes` Service, and its Endpoints and EndpointSlice (upstream's kubernetesservice
@@ -56,7 +54,7 @@ export async function ensureMasterService(registry: ResourceRegistry, m: MasterS
   else if (JSON.stringify((existing.spec as { ports?: unknown }).ports) !== JSON.stringify(ports)) {
     await services.store.update('default', 'kubernetes', (cur) => cur && { ...cur, spec: { ...(cur.spec as object), ports } }, { dryRun: false, fieldManager: 'capstan-bootstrap' });
   }
-  if (!m.advertiseAddress || isLoopback(m.advertiseAddress)) return;
+  if (!m.advertiseAddress) return;
   const ip = m.advertiseAddress;
   const family = ip.includes(':') ? 'IPv6' : 'IPv4';
   await upsert(registry, '', 'v1', 'endpoints', {

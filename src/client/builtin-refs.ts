@@ -10,6 +10,8 @@ export const builtinRefs = {
   cronjobs: { group: 'batch', version: 'v1', plural: 'cronjobs', namespaced: true },
   daemonsets: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
+  endpoints: { group: '', version: 'v1', plural: 'endpoints', namespaced: true },
+  endpointslices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true },
   events: { group: '', version: 'v1', plural: 'events', namespaced: true },
   horizontalpodautoscalers: { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true },
   jobs: { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true },

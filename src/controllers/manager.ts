@@ -29,6 +29,8 @@ import { createJobController } from './job/job-controller.js';
 import { createHorizontalPodAutoscalerController } from './podautoscaler/horizontal-controller.js';
 import { createTtlAfterFinishedController } from './job/ttl-after-finished.js';
 import { createPodGcController } from './podgc/podgc-controller.js';
+import { createEndpointsController } from './endpoint/endpoints-controller.js';
+import { createEndpointSliceController } from './endpointslice/endpointslice-controller.js';
 
 /** Every controller the manager can run, by its upstream name. */
 export const controllerRegistry: Record<string, ControllerFactory> = {
@@ -49,6 +51,8 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   daemonset: createDaemonSetController,
   horizontalpodautoscaling: (ctx) => createHorizontalPodAutoscalerController(ctx),
   podgc: createPodGcController,
+  endpoint: createEndpointsController,
+  endpointslice: createEndpointSliceController,
 };
 
 /** The `source.component` of each controller's events (upstream's recorder names). */
@@ -70,6 +74,8 @@ const eventComponents: Record<string, string> = {
   disruption: 'controllermanager',
   horizontalpodautoscaling: 'horizontal-pod-autoscaler',
   podgc: 'pod-garbage-collector',
+  endpoint: 'endpoint-controller',
+  endpointslice: 'endpoint-slice-controller',
 };
 
 /** The registered names that `selection` enables (upstream `IsControllerEnabled`). */

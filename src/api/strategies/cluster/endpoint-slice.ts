@@ -51,8 +51,8 @@ export const endpointSliceStrategy: ClusterStrategy = {
         else if (addrs.length > maxAddresses) errs.push(tooMany(ap, addrs.length, maxAddresses));
         addrs.forEach((a, j) => {
           const path = ap.index(j);
-          if (type === 'IPv4') errs.push(...(parseIPv4(a) ? validateNonSpecialIP(a, path) : [invalid(path, a, 'must be a valid IPv4 address')]));
-          else if (type === 'IPv6') errs.push(...(parseIPv6(a) ? validateNonSpecialIP(a, path) : [invalid(path, a, 'must be a valid IPv6 address')]));
+          if (type === 'IPv4') errs.push(...(parseIPv4(a) ? validateNonSpecialIP(a, path, { allowLoopback: true }) : [invalid(path, a, 'must be a valid IPv4 address')]));
+          else if (type === 'IPv6') errs.push(...(parseIPv6(a) ? validateNonSpecialIP(a, path, { allowLoopback: true }) : [invalid(path, a, 'must be a valid IPv6 address')]));
           else if (type === 'FQDN') errs.push(...fqdnErrors(path, a));
         });
         if (ep.nodeName !== undefined) for (const m of isDNS1123Subdomain(ep.nodeName)) errs.push(invalid(p.child('nodeName'), ep.nodeName, m));

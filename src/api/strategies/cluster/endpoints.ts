@@ -10,7 +10,7 @@ function validateAddress(a: EndpointAddress, path: FieldPath): FieldError[] {
   const errs = isValidIP(path.child('ip'), a.ip ?? '');
   if (a.hostname) errs.push(...dnsLabelErrors(a.hostname, path.child('hostname')));
   if (a.nodeName !== undefined) for (const m of isDNS1123Subdomain(a.nodeName)) errs.push(invalid(path.child('nodeName'), a.nodeName, m));
-  errs.push(...validateNonSpecialIP(a.ip ?? '', path.child('ip')));
+  errs.push(...validateNonSpecialIP(a.ip ?? '', path.child('ip'), { allowLoopback: true }));
   return errs;
 }
 

@@ -153,8 +153,12 @@ export function isValidCIDR(path: FieldPath, value: string): FieldError[] {
   return parseCIDR(value) ? [] : [invalid(path, value, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)')];
 }
 
-/** ValidateNonSpecialIP (Endpoints, EndpointSlices, externalIPs). */
-export function validateNonSpecialIP(value: string, path: FieldPath): FieldError[] {
+/**
+ * ValidateNonSpecialIP (Endpoints, EndpointSlices, externalIPs). With `allowLoopback` loopback
+ * addresses pass: in Capstan's host network mode on a loopback-bound node, pods' addresses are the
+ * node's loopback address, and Endpoints must be able to hold them.
+ */
+export function validateNonSpecialIP(value: string, path: FieldPath, opts: { allowLoopback?: boolean } = {}): FieldError[] {
   const v4 = parseIPv4(value);
   const v6 = v4 ? undefined : parseIPv6(value);
   if (!v4 && !v6) return [invalid(path, value, 'must be a valid IP address')];
@@ -167,7 +171,7 @@ export function validateNonSpecialIP(value: string, path: FieldPath): FieldError
   const linkLocalUnicast = four ? four[0] === 169 && four[1] === 254 : b[0] === 0xfe && (b[1] & 0xc0) === 0x80;
   const linkLocalMulticast = four ? four[0] === 224 && four[1] === 0 && four[2] === 0 : b[0] === 0xff && (b[1] & 0x0f) === 0x02;
   if (unspecified) errs.push(invalid(path, value, `may not be unspecified (${value})`));
-  if (loopback) errs.push(invalid(path, value, 'may not be in the loopback range (127.0.0.0/8, ::1/128)'));
+  if (loopback && !opts.allowLoopback) errs.push(invalid(path, value, 'may not be in the loopback range (127.0.0.0/8, ::1/128)'));
   if (linkLocalUnicast) errs.push(invalid(path, value, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)'));
   if (linkLocalMulticast) errs.push(invalid(path, value, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)'));
   return errs;
