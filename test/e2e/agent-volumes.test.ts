@@ -133,6 +133,19 @@ describe('pod volumes on the sandbox runtime', { skip: skipSandbox, timeout: 240
     assert.equal(h.exec('late', 'cat /cfg/k').stdout, 'v');
   });
 
+  test('a pod over its emptyDir sizeLimit is evicted', async () => {
+    h.apply(pod('hog', { restartPolicy: 'Never', volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '1Mi' } }], containers: [sleeper([{ name: 'tmp', mountPath: '/tmp-vol' }])] }));
+    await h.running('hog');
+    assert.equal(h.exec('hog', 'dd if=/dev/zero of=/tmp-vol/fill bs=1024 count=2048 2>/dev/null && sync').code, 0);
+    const st = await eventually('hog Failed', () => {
+      const s = h.json(['get', 'pod', 'hog']).status;
+      return s?.phase === 'Failed' ? s : undefined;
+    }, 60_000, 500);
+    assert.equal(st.reason, 'Evicted');
+    assert.equal(st.message, 'Usage of EmptyDir volume "tmp" exceeds the limit "1Mi". ');
+    assert.ok(h.events('hog').includes('Warning Evicted Usage of EmptyDir volume "tmp" exceeds the limit "1Mi". '));
+  });
+
   test('a claim bound to a hostPath PersistentVolume keeps its data across pods', async () => {
     const pvDir = join(hostDir, 'pv');
     h.apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', volumeName: 'data-pv', resources: { requests: { storage: '1Gi' } } } });
