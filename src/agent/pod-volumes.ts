@@ -172,7 +172,10 @@ export class PodVolumes {
       return undefined;
     }
     const subject: Pod = { ...pod, spec: { ...pod.spec!, volumes } };
-    await this.shared.sources.ensure(subject, signal);
+    if (!(await this.shared.sources.ensure(subject, signal))) {
+      this.shared.opts.logger.warn('the objects pod volumes read are not listed yet', { pod: this.uid });
+      return 1000;
+    }
     this.tornDown = false;
     const r = await this.shared.manager.setUp(subject, this.shared.lookups());
     if (r.ok) {

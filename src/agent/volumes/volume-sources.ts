@@ -80,10 +80,25 @@ export class VolumeSources {
     private readonly opts: VolumeSourcesOptions,
   ) {}
 
-  /** Starts the informers the pod's volumes need (once) and waits until they have listed. */
-  async ensure(pod: Pod, signal: AbortSignal): Promise<void> {
+  /**
+   * Starts the informers the pod's volumes need (once) and waits until they have listed, for at
+   * most `timeoutMs` (a pod's sync must not hang on an API that does not answer); false if not.
+   */
+  async ensure(pod: Pod, signal: AbortSignal, timeoutMs = 5000): Promise<boolean> {
     const kinds = sourceKinds(pod.spec?.volumes ?? []);
-    await Promise.all(kinds.map((k) => this.informer(k).waitForSync(signal)));
+    const informers = kinds.map((k) => this.informer(k));
+    if (informers.every((i) => i.hasSynced())) return true;
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = this.opts.clock.setTimer(() => ac.abort(), timeoutMs);
+    try {
+      const synced = await Promise.all(informers.map((i) => i.waitForSync(ac.signal)));
+      return synced.every(Boolean);
+    } finally {
+      timer.cancel();
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   get<T>(kind: SourceKind, key: string): T | undefined {
