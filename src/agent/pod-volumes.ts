@@ -23,6 +23,8 @@ import { type SourceKind, VolumeSources, volumeReferences } from './volumes/volu
 
 /** How often tokens due for renewal and emptyDir size limits are looked at (the eviction manager's 10 s). */
 const housekeepingMs = 10_000;
+/** An emptyDir limit eviction stops the pod at once (the eviction manager's immediateEvictionGracePeriodSeconds). */
+const evictionGracePeriodSeconds = 1;
 
 export interface AgentVolumesOptions {
   client: ApiClient;
@@ -43,8 +45,8 @@ export interface AgentVolumesOptions {
 export interface PodVolumesHost {
   pod(): Pod;
   event(type: 'Normal' | 'Warning', reason: string, message: string): void;
-  /** The pod is over an emptyDir size limit: fail it with this reason and message. */
-  evict(reason: string, message: string): void;
+  /** The pod is over an emptyDir size limit: fail it with this reason and message, stopping it within the grace period. */
+  evict(reason: string, message: string, gracePeriodSeconds: number): void;
   /** Sync the pod soon. */
   kick(): void;
 }
@@ -113,7 +115,7 @@ export class AgentVolumes {
         if (!(pod.spec?.volumes ?? []).some((v) => v.emptyDir?.sizeLimit)) continue;
         try {
           const message = emptyDirLimitEviction(await this.manager.emptyDirUsageBytes(uid));
-          if (message) pv.host.evict('Evicted', message);
+          if (message) pv.host.evict('Evicted', message, evictionGracePeriodSeconds);
         } catch (e) {
           this.opts.logger.warn('emptyDir usage check failed', { pod: uid, error: (e as Error).message });
         }

@@ -106,6 +106,8 @@ export class PodWorker {
   /** Cuts a running postStart hook short when the pod is deleted or the worker stops. */
   private hookAbort?: AbortController;
   private readonly volumes?: PodVolumes;
+  /** The grace period an eviction stops the containers with (instead of the pod's own). */
+  private failureGrace?: number;
 
   constructor(
     private readonly deps: PodWorkerDeps,
@@ -113,7 +115,7 @@ export class PodWorker {
   ) {
     this.current = pod;
     this.probes = deps.newProbes({ kick: () => this.kick(), pod: () => this.current });
-    this.volumes = deps.volumes?.forPod({ pod: () => this.current, event: (t, r, m) => this.event(t, r, m), evict: (r, m) => this.evict(r, m), kick: () => this.kick() });
+    this.volumes = deps.volumes?.forPod({ pod: () => this.current, event: (t, r, m) => this.event(t, r, m), evict: (r, m, g) => this.evict(r, m, g), kick: () => this.kick() });
   }
 
   get uid(): string {
@@ -158,10 +160,11 @@ export class PodWorker {
     void this.loop();
   }
 
-  /** The agent fails the pod (eviction): it is stopped and reports phase Failed with `reason`. */
-  evict(reason: string, message: string): void {
+  /** The agent fails the pod (eviction): it is stopped within `gracePeriodSeconds` and reports phase Failed with `reason`. */
+  evict(reason: string, message: string, gracePeriodSeconds?: number): void {
     if (this.failure || this.done || this.gone) return;
     this.failure = { reason, message };
+    this.failureGrace = gracePeriodSeconds;
     this.event('Warning', reason, message);
     this.kick();
   }
@@ -357,7 +360,7 @@ export class PodWorker {
     const signal = this.ac.signal;
     this.probes.stop();
     await this.deps.statusWriter.write(pod, this.status(pod, sandboxes, containers, true), signal);
-    await this.killContainers(pod, containers, pod.spec?.terminationGracePeriodSeconds ?? 30);
+    await this.killContainers(pod, containers, this.failureGrace ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
     for (const s of sandboxes) if (s.state === 'SANDBOX_READY') await this.deps.runtime.stopPodSandbox(s.id);
     const after = await this.observe();
     await this.deps.statusWriter.write(pod, this.status(pod, after.sandboxes, after.containers, true), signal);
