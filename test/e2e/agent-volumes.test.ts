@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { capstanBin, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
 import { eventually } from '../support/eventually.js';
 
 const haveRunc = spawnSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).stdout.trim() !== '';
@@ -38,10 +38,12 @@ function helpers(get: () => ServerHandle) {
 describe('pod volumes on the sandbox runtime', { skip: skipSandbox, timeout: 240_000 }, () => {
   let server: ServerHandle;
   let hostDir: string;
+  let dataDir: string;
   const h = helpers(() => server);
 
   before(async () => {
-    server = await startServer({ agent: true, runtime: 'sandbox' });
+    dataDir = mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
+    server = await startServer({ agent: true, runtime: 'sandbox', dataDir, keepDataDir: true });
     hostDir = mkdtempSync(join(tmpdir(), 'capstan-volumes-'));
     writeFileSync(join(hostDir, 'hello'), 'from the host\n');
     mkdirSync(join(hostDir, 'pv'));
@@ -50,6 +52,10 @@ describe('pod volumes on the sandbox runtime', { skip: skipSandbox, timeout: 240
     if (server) {
       kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
       await server.stop();
+    }
+    if (dataDir) {
+      killContainers(dataDir);
+      rmSync(dataDir, { recursive: true, force: true });
     }
     if (hostDir) rmSync(hostDir, { recursive: true, force: true });
   });
@@ -111,6 +117,19 @@ describe('pod volumes on the sandbox runtime', { skip: skipSandbox, timeout: 240
     await eventually('the new ConfigMap value in the pod', () => (h.exec('vols', 'cat /etc/cfg/dir/a.txt').stdout.trim() === 'uno' ? true : undefined), 30_000, 500);
     kc(server, ['label', 'pod', 'vols', 'tier=web']);
     await eventually('the new label in the pod', () => (h.exec('vols', 'cat /info/labels').stdout.includes('tier="web"') ? true : undefined), 30_000, 500);
+  });
+
+  test('a restarted agent keeps serving the volumes of running pods and removes orphaned ones', async () => {
+    const orphan = join(dataDir, 'agent', 'kubelet', 'pods', 'no-such-pod');
+    mkdirSync(join(orphan, 'volumes', 'kubernetes.io~configmap', 'cfg'), { recursive: true });
+    writeFileSync(join(orphan, 'volumes', 'kubernetes.io~configmap', 'cfg', 'k'), 'v');
+    await server.stop();
+    server = await startServer({ agent: true, runtime: 'sandbox', dataDir, keepDataDir: true });
+    await h.running('vols');
+    kc(server, ['patch', 'configmap', 'app-config', '--type=merge', '-p', JSON.stringify({ data: { a: 'tres' } })]);
+    await eventually('the ConfigMap value after the restart', () => (h.exec('vols', 'cat /etc/cfg/dir/a.txt').stdout.trim() === 'tres' ? true : undefined), 30_000, 500);
+    assert.equal(existsSync(orphan), false, 'the orphan\'s volumes are gone');
+    assert.equal(readFileSync(join(hostDir, 'hello'), 'utf8'), 'from the host\n', 'hostPath directories are left alone');
   });
 
   test('a hostPath of the wrong type gives FailedMount with the upstream message', async () => {
