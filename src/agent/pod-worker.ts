@@ -248,6 +248,8 @@ export class PodWorker {
       await this.deps.statusWriter.write(pod, this.status(pod, after.sandboxes, after.containers), signal);
       this.done = true;
       this.deps.gpus.release(this.uid);
+      // As the kubelet: the pod's volumes are reclaimed before its object is removed.
+      await this.volumes?.tearDown();
       await this.deps.statusWriter.deleteFinished(pod, signal);
       return 1000;
     }

@@ -132,6 +132,16 @@ describe('pod volumes on the sandbox runtime', { skip: skipSandbox, timeout: 240
     assert.equal(readFileSync(join(hostDir, 'hello'), 'utf8'), 'from the host\n', 'hostPath directories are left alone');
   });
 
+  test('a deleted pod\'s volumes are unmounted and removed before it leaves the API', () => {
+    const uid = h.json(['get', 'pod', 'vols']).metadata.uid;
+    const dir = join(dataDir, 'agent', 'kubelet', 'pods', uid);
+    assert.equal(existsSync(join(dir, 'volumes', 'kubernetes.io~empty-dir', 'mem')), true);
+    kc(server, ['delete', 'pod', 'vols', '--wait=true', '--timeout=60s']);
+    assert.equal(existsSync(dir), false);
+    assert.equal(readFileSync('/proc/mounts', 'utf8').includes(dir), false, 'no tmpfs left mounted');
+    assert.equal(readFileSync(join(hostDir, 'hello'), 'utf8'), 'from the host\n');
+  });
+
   test('a hostPath of the wrong type gives FailedMount with the upstream message', async () => {
     const file = join(hostDir, 'hello');
     h.apply(pod('wrongtype', { volumes: [{ name: 'h', hostPath: { path: file, type: 'Directory' } }], containers: [sleeper([{ name: 'h', mountPath: '/h' }])] }));
