@@ -29,6 +29,7 @@ import { CrashLoopBackoff } from './pod/backoff.js';
 import { PodProbes } from './pod-probes.js';
 import { PodStatusWriter } from './pod-status-writer.js';
 import { PodWorker } from './pod-worker.js';
+import { AgentVolumes } from './pod-volumes.js';
 import { GpuAllocator } from './node/gpus.js';
 import { assignmentsFromContainers } from './pod/gpu-assignment.js';
 import { podLabels } from './runtime-config.js';
@@ -119,6 +120,8 @@ export class NodeAgent {
     const port = await server.start();
     this.reporter = new NodeStatusReporter(client, { ...opts, port, runtimeVersion: `${this.runtime.name}://${this.runtime.version().runtimeVersion}` }, this.clock, log);
     const statusWriter = new PodStatusWriter(client);
+    // Pod volumes live under <data dir>/kubelet/pods/<uid>/volumes (the kubelet's root dir layout).
+    const volumes = new AgentVolumes({ client, root: join(opts.dataDir, 'kubelet'), clock: this.clock, logger: log, signal: inner.signal, honoursMounts: this.runtime.honoursMounts !== false, nodeAllocatable: () => this.reporter.allocatable() });
     const running: Promise<unknown>[] = [];
     try {
       const node = await this.reporter.register(inner.signal);
@@ -144,6 +147,7 @@ export class NodeAgent {
             gpus: this.gpus,
             newProbes: (w) => new PodProbes({ runtime: this.runtime, recorder, clock: this.clock, kick: w.kick, pod: w.pod, hostIP: () => this.reporter.hostIPs()[0] ?? '127.0.0.1' }),
             onFinished: (uid) => this.workers.delete(uid),
+            volumes,
           },
           pod,
         );
@@ -161,6 +165,8 @@ export class NodeAgent {
       running.push(this.pods.start(inner.signal), this.services.start(inner.signal), this.self.start(inner.signal));
       await Promise.all([this.pods.waitForSync(inner.signal), this.services.waitForSync(inner.signal), this.self.waitForSync(inner.signal)]);
       await this.cleanupOrphans();
+      await volumes.cleanupOrphans((uid) => this.workers.has(uid) || !!this.pods.list().some((p) => p.metadata.uid === uid));
+      running.push(volumes.run(inner.signal));
       log.info('node agent ready', { node: opts.nodeName, port, runtime: this.runtime.name });
       opts.onReady?.({ nodeName: opts.nodeName, port });
       if (opts.onSchedulable) void this.whenSchedulable(opts.onSchedulable, inner.signal);

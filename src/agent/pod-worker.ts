@@ -9,7 +9,8 @@
  * GPUs; a rejected pod is failed. A pod past spec.activeDeadlineSeconds is failed and stopped.
  * Containers run their postStart hook after starting and their preStop hook before being stopped
  * (./pod/lifecycle-hooks.ts); a container that failed under FallbackToLogsOnError reports the
- * tail of its log as its termination message.
+ * tail of its log as its termination message. Volumes are set up before the sandbox starts and
+ * torn down once the pod is finished (./pod-volumes.ts).
  */
 import type { ConfigMap, Container, Node, Pod, PodStatus, Secret, Service } from 'kubernetes-types/core/v1.js';
 import { isStatusError } from '../api/errors.js';
@@ -42,6 +43,7 @@ import { computePodActions, isSidecar, killGracePeriodSeconds, podDeletionAction
 import { generatePodStatus } from './pod/pod-status.js';
 import { fallsBackToLogs, lastBytes, logReadErrorMessage, maxTerminationMessageLogLines, withTerminationMessage } from './pod/termination-message.js';
 import type { PodProbes } from './pod-probes.js';
+import type { AgentVolumes, PodVolumes } from './pod-volumes.js';
 import { containerConfig, sandboxConfig } from './runtime-config.js';
 import { effectiveUser, runtimeUser, verifyRunAsNonRoot } from './pod/security.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
@@ -68,6 +70,8 @@ export interface PodWorkerDeps {
   newProbes: (worker: { kick: () => void; pod: () => Pod }) => PodProbes;
   /** Called once the pod is gone from the API and the runtime. */
   onFinished: (uid: string) => void;
+  /** The node's volumes; without it volumeMounts stay unprepared (and no runtime accepts them). */
+  volumes?: AgentVolumes;
 }
 
 /** With nothing else due, look again this often (the kubelet's resync is about a minute). */
@@ -101,6 +105,9 @@ export class PodWorker {
   private readonly logMessages = new Map<string, string>();
   /** Cuts a running postStart hook short when the pod is deleted or the worker stops. */
   private hookAbort?: AbortController;
+  private readonly volumes?: PodVolumes;
+  /** The grace period an eviction stops the containers with (instead of the pod's own). */
+  private failureGrace?: number;
 
   constructor(
     private readonly deps: PodWorkerDeps,
@@ -108,6 +115,7 @@ export class PodWorker {
   ) {
     this.current = pod;
     this.probes = deps.newProbes({ kick: () => this.kick(), pod: () => this.current });
+    this.volumes = deps.volumes?.forPod({ pod: () => this.current, event: (t, r, m) => this.event(t, r, m), evict: (r, m, g) => this.evict(r, m, g), kick: () => this.kick() });
   }
 
   get uid(): string {
@@ -129,8 +137,10 @@ export class PodWorker {
 
   /** A newer version of the pod, or undefined when it left the API. */
   update(pod: Pod | undefined): void {
-    if (pod) this.current = pod;
-    else this.gone = true;
+    if (pod) {
+      this.volumes?.podUpdated(this.current, pod);
+      this.current = pod;
+    } else this.gone = true;
     if (!pod || pod.metadata?.deletionTimestamp) this.hookAbort?.abort();
     this.kick();
   }
@@ -148,6 +158,15 @@ export class PodWorker {
       return;
     }
     void this.loop();
+  }
+
+  /** The agent fails the pod (eviction): it is stopped within `gracePeriodSeconds` and reports phase Failed with `reason`. */
+  evict(reason: string, message: string, gracePeriodSeconds?: number): void {
+    if (this.failure || this.done || this.gone) return;
+    this.failure = { reason, message };
+    this.failureGrace = gracePeriodSeconds;
+    this.event('Warning', reason, message);
+    this.kick();
   }
 
   stop(): void {
@@ -210,6 +229,7 @@ export class PodWorker {
         await runtime.stopPodSandbox(s.id);
         await runtime.removePodSandbox(s.id);
       }
+      await this.volumes?.tearDown();
       this.deps.gpus.release(this.uid);
       this.deps.statusWriter.forget(this.uid);
       this.stop();
@@ -228,6 +248,8 @@ export class PodWorker {
       await this.deps.statusWriter.write(pod, this.status(pod, after.sandboxes, after.containers), signal);
       this.done = true;
       this.deps.gpus.release(this.uid);
+      // As the kubelet: the pod's volumes are reclaimed before its object is removed.
+      await this.volumes?.tearDown();
       await this.deps.statusWriter.deleteFinished(pod, signal);
       return 1000;
     }
@@ -244,6 +266,7 @@ export class PodWorker {
       }
       this.done = true;
       this.deps.gpus.release(this.uid);
+      await this.volumes?.tearDown();
       return undefined;
     }
 
@@ -257,7 +280,15 @@ export class PodWorker {
     }
     if (this.failure) {
       await this.terminate(pod, sandboxes, containers);
+      await this.volumes?.tearDown();
       return undefined;
+    }
+
+    // Containers wait (ContainerCreating) until the pod's volumes are ready.
+    const volumesIn = await this.volumes?.prepare(signal);
+    if (volumesIn !== undefined) {
+      await this.deps.statusWriter.write(pod, this.status(pod, sandboxes, containers), signal);
+      return Math.min(volumesIn, resyncMs);
     }
 
     const actions = computePodActions({ pod, sandboxes, containers, liveness: this.probes.liveness(), startup: this.probes.startup(), now });
@@ -331,7 +362,7 @@ export class PodWorker {
     const signal = this.ac.signal;
     this.probes.stop();
     await this.deps.statusWriter.write(pod, this.status(pod, sandboxes, containers, true), signal);
-    await this.killContainers(pod, containers, pod.spec?.terminationGracePeriodSeconds ?? 30);
+    await this.killContainers(pod, containers, this.failureGrace ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
     for (const s of sandboxes) if (s.state === 'SANDBOX_READY') await this.deps.runtime.stopPodSandbox(s.id);
     const after = await this.observe();
     await this.deps.statusWriter.write(pod, this.status(pod, after.sandboxes, after.containers, true), signal);
@@ -411,7 +442,13 @@ export class PodWorker {
     }
     const fullEnv = [...gpuEnvVars(gpus.devices.length > 0, deviceIds), ...env.env];
     const resolved = expandCommandAndArgs(spec, fullEnv);
-    const config = containerConfig(pod, spec, attempt, { ...resolved, env: fullEnv });
+    const mounts = await this.volumes?.mounts(spec, fullEnv);
+    if (mounts && 'error' in mounts) {
+      this.waiting.set(spec.name, { reason: mounts.error.reason, message: mounts.error.message });
+      this.event('Warning', 'Failed', `Error: ${mounts.error.message}`);
+      return 2000;
+    }
+    const config = containerConfig(pod, spec, attempt, { ...resolved, env: fullEnv, mounts: mounts?.mounts });
     Object.assign(config.annotations, gpuAnnotations(deviceIds, init));
     const user = runtimeUser(effectiveUser(pod, spec));
     if (user) config.user = user;

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import type { ContainerConfig, LinuxContainerResources, PodSandboxConfig } from './runtime/runtime.js';
+import type { ContainerConfig, LinuxContainerResources, Mount, PodSandboxConfig } from './runtime/runtime.js';
 import { parseQuantity } from '../api/quantity.js';
 
 /** Labels the runtime keeps on sandboxes and containers, as the kubelet's (kubelettypes). */
@@ -38,7 +38,11 @@ export function sandboxConfig(pod: Pod, logRoot: string, attempt: number): PodSa
   };
 }
 
-export function containerConfig(pod: Pod, container: Container, attempt: number, resolved: { command: string[]; args: string[]; env: { name: string; value: string }[] }): ContainerConfig {
+/**
+ * `resolved.mounts` are the container's volume mounts as the agent prepared them (pod-volumes.ts);
+ * without them every volumeMount is an unprepared mount that no runtime accepts.
+ */
+export function containerConfig(pod: Pod, container: Container, attempt: number, resolved: { command: string[]; args: string[]; env: { name: string; value: string }[]; mounts?: Mount[] }): ContainerConfig {
   const meta = pod.metadata ?? {};
   return {
     metadata: { name: container.name, attempt },
@@ -47,8 +51,7 @@ export function containerConfig(pod: Pod, container: Container, attempt: number,
     args: resolved.args,
     workingDir: container.workingDir || undefined,
     env: resolved.env,
-    // Volumes arrive with the volume manager; until then a mount cannot be satisfied.
-    mounts: (container.volumeMounts ?? []).map((m) => ({ containerPath: m.mountPath, hostPath: '', readonly: !!m.readOnly })),
+    mounts: resolved.mounts ?? (container.volumeMounts ?? []).map((m) => ({ containerPath: m.mountPath, hostPath: '', readonly: !!m.readOnly })),
     logPath: join(container.name, `${attempt}.log`),
     labels: { [podLabels.uid]: meta.uid ?? '', [podLabels.name]: meta.name ?? '', [podLabels.namespace]: meta.namespace ?? '', [podLabels.container]: container.name },
     annotations: {

@@ -46,6 +46,11 @@ export interface Mount {
   containerPath: string;
   hostPath: string;
   readonly: boolean;
+  /**
+   * The runtime may skip this mount when it cannot honour mounts at all (the service account
+   * volume admission adds to every pod); a runtime that mounts volumes mounts it like any other.
+   */
+  optional?: boolean;
 }
 
 export interface LinuxContainerResources {
@@ -155,6 +160,11 @@ export interface ContainerRuntime {
   /** `process` or `sandbox`. */
   readonly name: string;
   version(): { runtimeName: string; runtimeVersion: string; runtimeApiVersion: string };
+  /**
+   * False when containers have no filesystem of their own, so volumes cannot be mounted: the
+   * runtime skips optional mounts and refuses containers with other mounts. Default true.
+   */
+  readonly honoursMounts?: boolean;
 
   runPodSandbox(config: PodSandboxConfig): Promise<string>;
   /** Stops every container of the sandbox (killing them) and releases its resources; idempotent. */

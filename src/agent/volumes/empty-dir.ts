@@ -62,7 +62,7 @@ export function overSizeLimit(usedBytes: bigint, limitBytes: bigint | undefined)
 /** The eviction message for the first volume over its limit, or undefined (the eviction manager's wording). */
 export function emptyDirLimitEviction(usages: readonly EmptyDirUsage[]): string | undefined {
   for (const u of usages) {
-    if (overSizeLimit(u.usedBytes, u.sizeLimitBytes)) return `Usage of EmptyDir volume "${u.volume}" exceeds the limit "${u.sizeLimit}".`;
+    if (overSizeLimit(u.usedBytes, u.sizeLimitBytes)) return `Usage of EmptyDir volume "${u.volume}" exceeds the limit "${u.sizeLimit}". `;
   }
   return undefined;
 }

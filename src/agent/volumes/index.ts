@@ -6,3 +6,6 @@ export type { MountsResult, PreparedVolume } from './subpath.js';
 export { emptyDirLimitEviction, overSizeLimit, systemMounter } from './empty-dir.js';
 export type { EmptyDirUsage, Mounter } from './empty-dir.js';
 export { removeOrphanedLocalPathDirs } from './local-path/cleanup.js';
+export { isAutoInjectedServiceAccountVolume, markOptionalMounts, mountRetryDelayMs, unpreparedMounts, volumesToSetUp } from './mount-plan.js';
+export { TokenManager, tokenNeedsRefresh, tokenRequestBody } from './service-account-token.js';
+export { VolumeSources, sourceKinds, volumeReferences } from './volume-sources.js';

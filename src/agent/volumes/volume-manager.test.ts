@@ -48,7 +48,7 @@ describe('subPath rules', () => {
     assert.equal(overSizeLimit(10n, 5n), true);
     assert.equal(overSizeLimit(5n, 5n), false);
     assert.equal(overSizeLimit(10n, undefined), false);
-    assert.equal(emptyDirLimitEviction([{ volume: 'scratch', medium: '', usedBytes: 2048n, sizeLimitBytes: 1024n, sizeLimit: '1Ki' }]), 'Usage of EmptyDir volume "scratch" exceeds the limit "1Ki".');
+    assert.equal(emptyDirLimitEviction([{ volume: 'scratch', medium: '', usedBytes: 2048n, sizeLimitBytes: 1024n, sizeLimit: '1Ki' }]), 'Usage of EmptyDir volume "scratch" exceeds the limit "1Ki". ');
   });
 });
 
@@ -138,7 +138,7 @@ describe('VolumeManager', () => {
     // Usage for the eviction check.
     await fs.writeFile(path.join(scratch, 'w/p/big'), Buffer.alloc(2 * 1024 * 1024, 1));
     const usage = await vm.emptyDirUsageBytes('uid-1');
-    assert.equal(emptyDirLimitEviction(usage), 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi".');
+    assert.equal(emptyDirLimitEviction(usage), 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ');
 
     // Refresh rewrites only what changed.
     assert.deepEqual((await vm.refresh(pod, lookups(objs))).updated, []);

@@ -313,6 +313,9 @@ describe('process runtime decisions', () => {
     assert.equal(processRuntimeConfigError(base), undefined);
     assert.match(processRuntimeConfigError({ ...base, command: [] }) ?? '', /^container "c" has no command: .*does not run images.*"nginx"/);
     assert.match(processRuntimeConfigError({ ...base, mounts: [{ containerPath: '/d', hostPath: '', readonly: true }] }) ?? '', /cannot honour volumeMounts; run the agent as root with runc installed/);
+    const token = { containerPath: '/var/run/secrets/kubernetes.io/serviceaccount', hostPath: '', readonly: true, optional: true };
+    assert.equal(processRuntimeConfigError({ ...base, mounts: [token] }), undefined, 'optional mounts are skipped');
+    assert.match(processRuntimeConfigError({ ...base, mounts: [token, { containerPath: '/d', hostPath: '', readonly: false }] }) ?? '', /has volumeMounts \(\/d\): /);
   });
 
   test('environment: later duplicates win; PATH and HOSTNAME added unless set', () => {

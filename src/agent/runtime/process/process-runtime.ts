@@ -68,6 +68,7 @@ const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, chi
 
 export class ProcessRuntime implements ContainerRuntime {
   readonly name = 'process';
+  readonly honoursMounts = false;
   private readonly store: StateStore;
   private readonly log: Logger;
   private readonly sandboxes = new Map<string, SandboxRecord>();
@@ -512,8 +513,10 @@ export function processRuntimeConfigError(config: ContainerConfig): string | und
   if (config.command.length === 0 || config.command[0] === '') {
     return `container "${name}" has no command: the process runtime runs host processes and does not run images, so it needs command (and args) set; image ${JSON.stringify(config.image)} is not run`;
   }
-  if (config.mounts.length > 0) {
-    const paths = config.mounts.map((m) => m.containerPath).join(', ');
+  // Optional mounts (the injected service account volume) are skipped: nothing can honour them here.
+  const required = config.mounts.filter((m) => !m.optional);
+  if (required.length > 0) {
+    const paths = required.map((m) => m.containerPath).join(', ');
     return `container "${name}" has volumeMounts (${paths}): the process runtime runs host processes without a filesystem of their own and cannot honour volumeMounts; run the agent as root with runc installed to use the sandbox runtime`;
   }
   const user = config.user;

@@ -585,7 +585,7 @@ export function sandboxRuntimeConfigError(config: ContainerConfig): string | und
     return `container "${name}" has no command: the sandbox runtime runs the host's filesystem and does not pull images yet, so it needs command (and args) set; image ${JSON.stringify(config.image)} is not run`;
   }
   const unprepared = config.mounts.filter((m) => !m.hostPath);
-  if (unprepared.length) return `container "${name}" has volumeMounts (${unprepared.map((m) => m.containerPath).join(', ')}) whose volumes the agent does not prepare yet`;
+  if (unprepared.length) return `container "${name}" has volumeMounts (${unprepared.map((m) => m.containerPath).join(', ')}) with no host path (their volumes were not prepared)`;
   const relative = config.mounts.find((m) => !m.containerPath.startsWith('/'));
   if (relative) return `container "${name}": mount path ${JSON.stringify(relative.containerPath)} is not absolute`;
   return undefined;
