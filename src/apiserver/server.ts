@@ -24,7 +24,7 @@ import { METRICS_GROUP } from './metrics/metrics-objects.js';
 import { negotiate } from './http/negotiation.js';
 import type { TableRenderer } from './http/render.js';
 import { parseRequestInfo } from './http/request-info.js';
-import { ResourceHandler, type SchemaChecker } from './http/resource-handler.js';
+import { type HandlerContext, ResourceHandler, type SchemaChecker } from './http/resource-handler.js';
 import { sendJson, sendRaw, sendStatusError } from './http/respond.js';
 import { startEventSweeper } from './event-ttl.js';
 import { resourcePrefix } from './registry/keys.js';
@@ -61,6 +61,8 @@ export interface ApiServerConfig {
   eventTtlMs?: number;
   /** The client certificate presented to node agents (pods/log); without it those requests fail with 503. */
   agentClientCert?: ClientCertificate;
+  /** Issues service-account tokens (serviceaccounts/token). */
+  tokens?: HandlerContext['tokens'];
 }
 
 const defaultPublic = ['/healthz', '/livez', '/readyz', '/version'];
@@ -101,6 +103,7 @@ export class ApiServer {
       tables: cfg.tables,
       nodes: new NodeConnector(cfg.agentClientCert),
       agentClientCert: cfg.agentClientCert,
+      tokens: cfg.tokens,
       track: (stop) => {
         this.watches.add(stop);
         return () => this.watches.delete(stop);
@@ -186,7 +189,7 @@ export class ApiServer {
       const url = new URL(req.url ?? '/', 'https://localhost');
       const path = url.pathname.replace(/\/+$/, '') || '/';
       if (!(this.cfg.publicPaths ?? defaultPublic).some((p) => path === p || path.startsWith(`${p}/`))) {
-        if (!this.cfg.authenticator.authenticate(req)) throw unauthorized();
+        if (!(await this.cfg.authenticator.authenticate(req))) throw unauthorized();
       }
       const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (info.kind === 'resource' && info.group === METRICS_GROUP) return await this.metrics.handle(req, res, info, url.searchParams);

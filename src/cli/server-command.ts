@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { adminUser, ensureToken, TokenAuthenticator } from '../apiserver/auth/authn.js';
 import { writeKubeconfig } from '../apiserver/auth/kubeconfig.js';
 import { ensureAgentClientCertificate, ensureTls } from '../apiserver/auth/tls.js';
-import { assembleApiServer } from '../apiserver/assemble.js';
+import { admissionPluginNames, assembleApiServer } from '../apiserver/assemble.js';
+import { ensureServiceAccountKeys } from '../apiserver/auth/service-account-key.js';
+import { defaultServiceAccountIssuer } from '../apiserver/auth/service-account-token.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { ApiClient } from '../client/api-client.js';
 import { startControllerManager } from '../controllers/manager.js';
@@ -32,6 +34,9 @@ Flags:
   --write-kubeconfig PATH      also write the admin kubeconfig here
   --datastore-endpoint URL     sqlite://PATH (default: <data-dir>/state.db), memory://, or etcd://host:2379[,host:2379]
   --event-ttl DURATION         how long Events are kept after their last activity (default 1h)
+  --service-account-issuer URL the iss of service-account tokens (default ${defaultServiceAccountIssuer})
+  --api-audiences LIST         audiences a token must name to reach the API (default: the issuer)
+  --disable-admission-plugins LIST  admission plugins to turn off (${admissionPluginNames.join(', ')})
 ${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
   --disable-controller-manager do not run the controllers in this process (run \`capstan controller-manager\` elsewhere)
   --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
@@ -65,6 +70,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
         controllers: { type: 'string' },
         'log-level': { type: 'string' },
         'event-ttl': { type: 'string', default: '1h' },
+        'service-account-issuer': { type: 'string', default: defaultServiceAccountIssuer },
+        'api-audiences': { type: 'string' },
+        'disable-admission-plugins': { type: 'string' },
         ...controllerFlagOptions,
         'default-toleration-seconds': { type: 'string' },
         v: { type: 'string' },
@@ -91,7 +99,14 @@ export async function serverCommand(argv: string[]): Promise<number> {
   let agentFlags: AgentFlags;
   let agentPort: number;
   let defaultTolerationSeconds: number | undefined;
+  const issuer = args['service-account-issuer']!;
+  const apiAudiences = (args['api-audiences'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const disabledAdmissionPlugins = (args['disable-admission-plugins'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
   try {
+    if (!issuer) throw new Error('--service-account-issuer must not be empty');
+    if (issuer.includes(':') && !/^https:\/\/[^?#]+$/.test(issuer)) throw new Error(`invalid --service-account-issuer ${JSON.stringify(issuer)}: a URL must use the https scheme and have no query or fragment`);
+    const unknown = disabledAdmissionPlugins.filter((n) => !(admissionPluginNames as readonly string[]).includes(n));
+    if (unknown.length) throw new Error(`unknown admission plugins: ${unknown.join(', ')}`);
     eventTtlMs = parseDuration(args['event-ttl']!);
     settings = parseControllerFlags(args);
     agentFlags = parseAgentFlags(args);
@@ -118,8 +133,23 @@ export async function serverCommand(argv: string[]): Promise<number> {
   const authenticator = new TokenAuthenticator();
   authenticator.addToken(token, adminUser);
 
+  const saKeys = await ensureServiceAccountKeys(join(dataDir, 'tls'));
+
   const store = await openStore(args['datastore-endpoint'], dataDir);
-  const api = await assembleApiServer({ store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion, eventTtlMs, defaultTolerationSeconds, agentClientCert });
+  const api = await assembleApiServer({
+    store,
+    bindAddress: bind,
+    port,
+    tls,
+    authenticator,
+    logger: logger.child('apiserver'),
+    version: capstanVersion,
+    eventTtlMs,
+    defaultTolerationSeconds,
+    agentClientCert,
+    serviceAccounts: { keys: saKeys, issuer, apiAudiences },
+    disabledAdmissionPlugins,
+  });
   await api.start();
   await bootstrapCluster(api.registry);
   api.setReady();
