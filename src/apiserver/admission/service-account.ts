@@ -86,7 +86,7 @@ export interface ServiceAccountAdmissionOptions {
 export class ServiceAccountAdmission implements Admission {
   constructor(private readonly o: ServiceAccountAdmissionOptions) {}
 
-  async admit(op: Operation, def: ResourceDef, obj: ApiObject, _old: ApiObject | undefined, opts: { subresource?: string }): Promise<void> {
+  async admit(op: Operation, def: ResourceDef, obj: ApiObject, _old: ApiObject | undefined, opts: { dryRun: boolean; subresource?: string }): Promise<void> {
     if (op !== 'CREATE' || def.group || def.kind !== 'Pod' || opts.subresource) return;
     const pod = obj as unknown as Pod;
     const ns = pod.metadata?.namespace ?? '';
