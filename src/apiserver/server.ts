@@ -12,13 +12,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import { StatusError, unauthorized } from '../api/errors.js';
 import type { ResourceDef } from '../api/resource.js';
 import type { Logger } from '../util/logger.js';
-import type { Authenticator } from './auth/authn.js';
+import type { Authenticator, UserInfo } from './auth/authn.js';
 import type { ClientCertificate, TlsMaterial } from './auth/tls.js';
 import { NodeConnector } from './http/node-connection.js';
 import { upgradeResponse } from './http/pod-connect.js';
 import type { CachedDocument, OpenAPIDocuments } from './openapi/openapi-documents.js';
 import { negotiateOpenAPIv2, openAPIv2ProtobufContentType } from './openapi/openapi-v2-protobuf.js';
 import { Discovery } from './http/discovery.js';
+import { authenticationDiscovery, selfSubjectReviewPath, serveSelfSubjectReview } from './http/self-subject-review.js';
 import { MetricsApi, metricsDiscovery, registrySource } from './metrics/metrics-api.js';
 import { METRICS_GROUP } from './metrics/metrics-objects.js';
 import { negotiate } from './http/negotiation.js';
@@ -84,7 +85,7 @@ export class ApiServer {
 
   constructor(private readonly cfg: ApiServerConfig) {
     this.registry = new ResourceRegistry(cfg.services);
-    this.discovery = new Discovery(this.registry, () => `${cfg.bindAddress}:${this.port}`, [metricsDiscovery]);
+    this.discovery = new Discovery(this.registry, () => `${cfg.bindAddress}:${this.port}`, [authenticationDiscovery, metricsDiscovery]);
     this.metrics = new MetricsApi({
       objects: registrySource(this.registry, cfg.services),
       parseLabelSelector: (s) => cfg.services.selectors.parseLabelSelector(s),
@@ -188,9 +189,12 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
       const path = url.pathname.replace(/\/+$/, '') || '/';
+      let user: UserInfo | undefined;
       if (!(this.cfg.publicPaths ?? defaultPublic).some((p) => path === p || path.startsWith(`${p}/`))) {
-        if (!(await this.cfg.authenticator.authenticate(req))) throw unauthorized();
+        user = await this.cfg.authenticator.authenticate(req);
+        if (!user) throw unauthorized();
       }
+      if (path === selfSubjectReviewPath && user) return await serveSelfSubjectReview(req, res, user, this.cfg.services.clock.now());
       const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (info.kind === 'resource' && info.group === METRICS_GROUP) return await this.metrics.handle(req, res, info, url.searchParams);
       if (info.kind === 'resource') return await this.handler.handle(req, res, info, url.searchParams);
