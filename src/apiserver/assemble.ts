@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { builtinResources } from '../api/builtin-resources.js';
 import { apiVersionOf, type ResourceDef } from '../api/resource.js';
+import type { ApiObject } from '../api/object.js';
 import { loadSchema } from '../api/schema/load-schema.js';
 import { conversions } from '../api/strategies/cluster/conversions.js';
 import type { Store } from '../storage/store.js';
@@ -17,7 +18,13 @@ import { DefaultTolerationSeconds } from './admission/default-toleration-seconds
 import { TaintNodesByCondition } from './admission/taint-nodes-by-condition.js';
 import { decodeStored } from './registry/codec.js';
 import { resourcePrefix } from './registry/keys.js';
-import type { Authenticator } from './auth/authn.js';
+import { type Authenticator, UnionAuthenticator } from './auth/authn.js';
+import type { ServiceAccountKeys } from './auth/service-account-key.js';
+import { type BoundObjectGetter, defaultServiceAccountIssuer, type LiveObject, ServiceAccountAuthenticator, ServiceAccountTokenIssuer } from './auth/service-account-token.js';
+import { ServiceAccountAdmission } from './admission/service-account.js';
+import type { Admission } from './registry/services.js';
+import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
+import { isStatusError } from '../api/errors.js';
 import type { ClientCertificate, TlsMaterial } from './auth/tls.js';
 import { ManagedFieldsManager } from './machinery/field-manager.js';
 import { SchemaPatcher } from './machinery/patcher.js';
@@ -52,7 +59,18 @@ export interface AssembleOptions {
   defaultServiceClusterIPRange?: string;
   /** Service NodePort range (upstream --service-node-port-range), default 30000-32767. */
   serviceNodePortRange?: string;
+  /**
+   * Service-account tokens: the signing keys, the issuer (upstream `--service-account-issuer`,
+   * default https://kubernetes.default.svc.cluster.local) and the API's audiences (default: the
+   * issuer). Without it there is no serviceaccounts/token and no service-account authentication.
+   */
+  serviceAccounts?: { keys: ServiceAccountKeys; issuer?: string; apiAudiences?: string[] };
+  /** Admission plugins to leave out, by upstream name (`--disable-admission-plugins`). */
+  disabledAdmissionPlugins?: string[];
 }
+
+/** The admission plugins in the order they run (upstream's recommended order, the ones Capstan has). */
+export const admissionPluginNames = ['NamespaceLifecycle', 'ServiceAccount', 'Priority', 'TaintNodesByCondition', 'DefaultTolerationSeconds'] as const;
 
 /** generateName's alphabet (no vowels, no confusable characters), as upstream's SimpleNameGenerator. */
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -94,12 +112,17 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
   const servicesDef = resources.find((d) => d.group === '' && d.kind === 'Service')!;
   let server: ApiServer | undefined;
   const namespaces = () => server!.registry.lookup('', 'v1', 'namespaces')!.store;
-  const services: RegistryServices = {
-    store: o.store,
-    clock: o.clock ?? { now: () => new Date() },
-    newUid: () => randomUUID(),
-    nameSuffix: randomNameSuffix,
-    admission: new AdmissionChain([
+  /** A live read of a core/v1 object; undefined when it does not exist. */
+  const read = async (plural: string, ns: string | undefined, name: string): Promise<ApiObject | undefined> => {
+    try {
+      return await server!.registry.lookup('', 'v1', plural)!.store.get(ns, name);
+    } catch (e) {
+      if (isStatusError(e) && e.code === 404) return undefined;
+      throw e;
+    }
+  };
+  const plugins: Record<(typeof admissionPluginNames)[number], () => Admission> = {
+    NamespaceLifecycle: () =>
       new NamespaceLifecycle(async (name) => {
         try {
           return await namespaces().get(undefined, name);
@@ -107,10 +130,41 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
           return undefined;
         }
       }),
-      new PriorityAdmission(priorityClassLister(o.store, () => server!.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses')!)),
-      new TaintNodesByCondition(),
-      new DefaultTolerationSeconds(o.defaultTolerationSeconds, o.defaultTolerationSeconds),
-    ]),
+    ServiceAccount: () => new ServiceAccountAdmission({ getServiceAccount: async (ns, name) => (await read('serviceaccounts', ns, name)) as ServiceAccount | undefined, nameSuffix: randomNameSuffix }),
+    Priority: () => new PriorityAdmission(priorityClassLister(o.store, () => server!.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses')!)),
+    TaintNodesByCondition: () => new TaintNodesByCondition(),
+    DefaultTolerationSeconds: () => new DefaultTolerationSeconds(o.defaultTolerationSeconds, o.defaultTolerationSeconds),
+  };
+  const clock = o.clock ?? { now: () => new Date() };
+  let authenticator = o.authenticator;
+  let tokens: ConstructorParameters<typeof ApiServer>[0]['tokens'];
+  if (o.serviceAccounts) {
+    const issuerName = o.serviceAccounts.issuer ?? defaultServiceAccountIssuer;
+    const apiAudiences = o.serviceAccounts.apiAudiences?.length ? o.serviceAccounts.apiAudiences : [issuerName];
+    const issuer = new ServiceAccountTokenIssuer(issuerName, apiAudiences, o.serviceAccounts.keys.privateKey);
+    tokens = { issuer, clock };
+    const live = async (plural: string, ns: string | undefined, name: string): Promise<LiveObject | undefined> => {
+      const obj = await read(plural, ns, name);
+      return obj && { uid: obj.metadata.uid ?? '', deletionTimestamp: obj.metadata.deletionTimestamp ?? undefined };
+    };
+    const get: BoundObjectGetter = {
+      serviceAccount: (ns, name) => live('serviceaccounts', ns, name),
+      pod: (ns, name) => live('pods', ns, name),
+      secret: (ns, name) => live('secrets', ns, name),
+      node: (name) => live('nodes', undefined, name),
+    };
+    const log = o.logger.child('authentication');
+    authenticator = new UnionAuthenticator([
+      o.authenticator,
+      new ServiceAccountAuthenticator({ issuers: [issuerName], apiAudiences, keys: o.serviceAccounts.keys, get, clock, log: (reason) => log.debug('service account token refused', { reason }) }),
+    ]);
+  }
+  const services: RegistryServices = {
+    store: o.store,
+    clock,
+    newUid: () => randomUUID(),
+    nameSuffix: randomNameSuffix,
+    admission: new AdmissionChain(admissionPluginNames.filter((n) => !o.disabledAdmissionPlugins?.includes(n)).map((n) => plugins[n]())),
     fieldManager: new ManagedFieldsManager(resolver),
     patcher: new SchemaPatcher(resolver),
     selectors: apiSelectors,
@@ -120,7 +174,7 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
     bindAddress: o.bindAddress,
     port: o.port,
     tls: o.tls,
-    authenticator: o.authenticator,
+    authenticator,
     services,
     resources,
     schema: new StructuralSchemaChecker(resolver),
@@ -131,6 +185,7 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
     eventTtlMs: o.eventTtlMs,
     agentClientCert: o.agentClientCert,
     background: [new ServiceRangeRepair({ store: o.store, servicesPrefix: resourcePrefix(servicesDef), ips: serviceIPs, ports: nodePorts, logger: o.logger })],
+    tokens,
   });
   return server;
 }

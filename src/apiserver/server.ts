@@ -12,19 +12,20 @@ import type { AddressInfo, Socket } from 'node:net';
 import { StatusError, unauthorized } from '../api/errors.js';
 import type { ResourceDef } from '../api/resource.js';
 import type { Logger } from '../util/logger.js';
-import type { Authenticator } from './auth/authn.js';
+import type { Authenticator, UserInfo } from './auth/authn.js';
 import type { ClientCertificate, TlsMaterial } from './auth/tls.js';
 import { NodeConnector } from './http/node-connection.js';
 import { upgradeResponse } from './http/pod-connect.js';
 import type { CachedDocument, OpenAPIDocuments } from './openapi/openapi-documents.js';
 import { negotiateOpenAPIv2, openAPIv2ProtobufContentType } from './openapi/openapi-v2-protobuf.js';
 import { Discovery } from './http/discovery.js';
+import { authenticationDiscovery, selfSubjectReviewPath, serveSelfSubjectReview } from './http/self-subject-review.js';
 import { MetricsApi, metricsDiscovery, registrySource } from './metrics/metrics-api.js';
 import { METRICS_GROUP } from './metrics/metrics-objects.js';
 import { negotiate } from './http/negotiation.js';
 import type { TableRenderer } from './http/render.js';
 import { parseRequestInfo } from './http/request-info.js';
-import { ResourceHandler, type SchemaChecker } from './http/resource-handler.js';
+import { type HandlerContext, ResourceHandler, type SchemaChecker } from './http/resource-handler.js';
 import { sendJson, sendRaw, sendStatusError } from './http/respond.js';
 import { startEventSweeper } from './event-ttl.js';
 import { resourcePrefix } from './registry/keys.js';
@@ -61,6 +62,8 @@ export interface ApiServerConfig {
   eventTtlMs?: number;
   /** The client certificate presented to node agents (pods/log); without it those requests fail with 503. */
   agentClientCert?: ClientCertificate;
+  /** Issues service-account tokens (serviceaccounts/token). */
+  tokens?: HandlerContext['tokens'];
   /** Work beside serving requests (allocation repair): prepared before listening, stopped with the server. */
   background?: BackgroundTask[];
 }
@@ -91,7 +94,7 @@ export class ApiServer {
 
   constructor(private readonly cfg: ApiServerConfig) {
     this.registry = new ResourceRegistry(cfg.services);
-    this.discovery = new Discovery(this.registry, () => `${cfg.bindAddress}:${this.port}`, [metricsDiscovery]);
+    this.discovery = new Discovery(this.registry, () => `${cfg.bindAddress}:${this.port}`, [authenticationDiscovery, metricsDiscovery]);
     this.metrics = new MetricsApi({
       objects: registrySource(this.registry, cfg.services),
       parseLabelSelector: (s) => cfg.services.selectors.parseLabelSelector(s),
@@ -110,6 +113,7 @@ export class ApiServer {
       tables: cfg.tables,
       nodes: new NodeConnector(cfg.agentClientCert),
       agentClientCert: cfg.agentClientCert,
+      tokens: cfg.tokens,
       track: (stop) => {
         this.watches.add(stop);
         return () => this.watches.delete(stop);
@@ -197,9 +201,12 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
       const path = url.pathname.replace(/\/+$/, '') || '/';
+      let user: UserInfo | undefined;
       if (!(this.cfg.publicPaths ?? defaultPublic).some((p) => path === p || path.startsWith(`${p}/`))) {
-        if (!this.cfg.authenticator.authenticate(req)) throw unauthorized();
+        user = await this.cfg.authenticator.authenticate(req);
+        if (!user) throw unauthorized();
       }
+      if (path === selfSubjectReviewPath && user) return await serveSelfSubjectReview(req, res, user, this.cfg.services.clock.now());
       const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (info.kind === 'resource' && info.group === METRICS_GROUP) return await this.metrics.handle(req, res, info, url.searchParams);
       if (info.kind === 'resource') return await this.handler.handle(req, res, info, url.searchParams);

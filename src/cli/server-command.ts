@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { adminUser, ensureToken, TokenAuthenticator } from '../apiserver/auth/authn.js';
 import { writeKubeconfig } from '../apiserver/auth/kubeconfig.js';
 import { ensureAgentClientCertificate, ensureTls } from '../apiserver/auth/tls.js';
-import { assembleApiServer } from '../apiserver/assemble.js';
+import { admissionPluginNames, assembleApiServer } from '../apiserver/assemble.js';
+import { ensureServiceAccountKeys } from '../apiserver/auth/service-account-key.js';
+import { defaultServiceAccountIssuer } from '../apiserver/auth/service-account-token.js';
 import { bootstrapCluster, ensureMasterService } from '../apiserver/bootstrap.js';
 import { firstServiceIP, parsePortRange, parseServiceCIDR, serviceCIDRForNetworkMode, storedServiceCIDR } from '../apiserver/services/allocators.js';
 import { ApiClient } from '../client/api-client.js';
@@ -36,6 +38,9 @@ Flags:
   --advertise-address IP       address the \`kubernetes\` Service's endpoints point at (default: the bind address, or the host's first address when binding all)
   --service-cluster-ip-range CIDR      Service ClusterIP range (default 127.10.0.0/16 in host network mode; kept across restarts)
   --service-node-port-range FROM-TO    Service NodePort range (default 30000-32767)
+  --service-account-issuer URL the iss of service-account tokens (default ${defaultServiceAccountIssuer})
+  --api-audiences LIST         audiences a token must name to reach the API (default: the issuer)
+  --disable-admission-plugins LIST  admission plugins to turn off (${admissionPluginNames.join(', ')})
 ${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
   --disable-controller-manager do not run the controllers in this process (run \`capstan controller-manager\` elsewhere)
   --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
@@ -78,6 +83,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
         'advertise-address': { type: 'string' },
         'service-cluster-ip-range': { type: 'string' },
         'service-node-port-range': { type: 'string' },
+        'service-account-issuer': { type: 'string', default: defaultServiceAccountIssuer },
+        'api-audiences': { type: 'string' },
+        'disable-admission-plugins': { type: 'string' },
         ...controllerFlagOptions,
         'default-toleration-seconds': { type: 'string' },
         v: { type: 'string' },
@@ -104,7 +112,14 @@ export async function serverCommand(argv: string[]): Promise<number> {
   let agentFlags: AgentFlags;
   let agentPort: number;
   let defaultTolerationSeconds: number | undefined;
+  const issuer = args['service-account-issuer']!;
+  const apiAudiences = (args['api-audiences'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const disabledAdmissionPlugins = (args['disable-admission-plugins'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
   try {
+    if (!issuer) throw new Error('--service-account-issuer must not be empty');
+    if (issuer.includes(':') && !/^https:\/\/[^?#]+$/.test(issuer)) throw new Error(`invalid --service-account-issuer ${JSON.stringify(issuer)}: a URL must use the https scheme and have no query or fragment`);
+    const unknown = disabledAdmissionPlugins.filter((n) => !(admissionPluginNames as readonly string[]).includes(n));
+    if (unknown.length) throw new Error(`unknown admission plugins: ${unknown.join(', ')}`);
     eventTtlMs = parseDuration(args['event-ttl']!);
     settings = parseControllerFlags(args);
     agentFlags = parseAgentFlags(args);
@@ -133,9 +148,22 @@ export async function serverCommand(argv: string[]): Promise<number> {
   const authenticator = new TokenAuthenticator();
   authenticator.addToken(token, adminUser);
 
+  const saKeys = await ensureServiceAccountKeys(join(dataDir, 'tls'));
+
   const store = await openStore(args['datastore-endpoint'], dataDir);
   const api = await assembleApiServer({
-    store, bindAddress: bind, port, tls, authenticator, logger: logger.child('apiserver'), version: capstanVersion, eventTtlMs, defaultTolerationSeconds, agentClientCert,
+    store,
+    bindAddress: bind,
+    port,
+    tls,
+    authenticator,
+    logger: logger.child('apiserver'),
+    version: capstanVersion,
+    eventTtlMs,
+    defaultTolerationSeconds,
+    agentClientCert,
+    serviceAccounts: { keys: saKeys, issuer, apiAudiences },
+    disabledAdmissionPlugins,
     serviceClusterIPRange: args['service-cluster-ip-range'],
     defaultServiceClusterIPRange: serviceCIDRForNetworkMode('host'),
     serviceNodePortRange: args['service-node-port-range'],

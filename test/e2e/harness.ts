@@ -37,6 +37,11 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
   args.push(...(opts.agent ? ['--agent-port', '0', '--node-name', 'capstan-e2e', '--container-runtime', opts.runtime ?? 'process'] : ['--disable-agent']));
   args.push(...(opts.extraArgs ?? []));
+  // Without the in-process controllers nothing creates each namespace's `default` ServiceAccount,
+  // so the ServiceAccount admission plugin would refuse every pod (as kube-apiserver does when no
+  // controller-manager runs). Tests that run without them and create pods turn it off, unless they
+  // choose their own plugins.
+  if (args.includes('--disable-controller-manager') && !args.includes('--disable-admission-plugins')) args.push('--disable-admission-plugins', 'ServiceAccount');
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,6 +1,7 @@
 /**
- * Authentication: static bearer tokens (the admin token lives in `<data-dir>/tls/admin.token`).
- * Later issues add client certificates and service-account tokens behind the same interface.
+ * Authentication: static bearer tokens (the admin token lives in `<data-dir>/tls/admin.token`),
+ * and a union that asks several authenticators in turn (service-account tokens are in
+ * service-account-token.ts). Client certificates can join behind the same interface.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -11,11 +12,36 @@ export interface UserInfo {
   name: string;
   uid?: string;
   groups: string[];
+  /** Extra attributes (e.g. the pod a service-account token is bound to). */
+  extra?: Record<string, string[]>;
 }
 
 export interface Authenticator {
-  /** The user behind the request, or undefined when no valid credential was presented. */
-  authenticate(req: IncomingMessage): UserInfo | undefined;
+  /**
+   * The user behind the request, or undefined when no valid credential was presented. Static
+   * credentials answer at once; those that need lookups (service-account tokens) answer a promise.
+   */
+  authenticate(req: IncomingMessage): UserInfo | undefined | Promise<UserInfo | undefined>;
+}
+
+/** The bearer token of the request's Authorization header, if any. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  if (!h) return undefined;
+  return /^Bearer\s+(\S+)\s*$/i.exec(h)?.[1];
+}
+
+/** Asks each authenticator in order; the first user found wins (upstream's union authenticator). */
+export class UnionAuthenticator implements Authenticator {
+  constructor(private readonly authenticators: readonly Authenticator[]) {}
+
+  async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
+    for (const a of this.authenticators) {
+      const user = await a.authenticate(req);
+      if (user) return user;
+    }
+    return undefined;
+  }
 }
 
 export class TokenAuthenticator implements Authenticator {
@@ -26,11 +52,9 @@ export class TokenAuthenticator implements Authenticator {
   }
 
   authenticate(req: IncomingMessage): UserInfo | undefined {
-    const h = req.headers.authorization;
-    if (!h) return undefined;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    if (!m) return undefined;
-    const given = Buffer.from(m[1]);
+    const token = bearerToken(req);
+    if (!token) return undefined;
+    const given = Buffer.from(token);
     for (const [token, user] of this.tokens) {
       const want = Buffer.from(token);
       if (want.length === given.length && timingSafeEqual(want, given)) return user;

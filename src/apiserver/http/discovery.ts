@@ -26,6 +26,7 @@ const storageVersionHash = (def: ResourceDef): string =>
 
 /** Subresources served by handlers rather than stores (actions, and pods/log proxied to the node), by kind. */
 function actionSubresources(d: ResourceDef): { subresource: string; responseKind: { group: string; version: string; kind: string }; verbs: string[] }[] {
+  if (!d.group && d.kind === 'ServiceAccount') return [{ subresource: 'token', responseKind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] }];
   if (d.group || d.kind !== 'Pod') return [];
   return [
     { subresource: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] },

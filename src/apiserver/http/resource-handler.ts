@@ -22,6 +22,7 @@ import type { ResourceRequest } from './request-info.js';
 import { addWarnings, sendJson } from './respond.js';
 import { bindPod, evictPod, successStatus } from './pod-subresources.js';
 import { getScale, scaleTransform } from './scale.js';
+import { createServiceAccountToken, type TokenRequestContext } from './token-request.js';
 import { serveWatch, type WatchContext } from './watch-handler.js';
 
 /** Structural checks against the schema: unknown and duplicate fields, and type errors. */
@@ -40,6 +41,8 @@ export interface HandlerContext extends WatchContext {
   nodes: NodeConnector;
   /** Presented to node agents for pods/exec, attach and portforward. */
   agentClientCert?: ClientCertificate;
+  /** Issues service-account tokens (serviceaccounts/token); without it that subresource is 404. */
+  tokens?: Omit<TokenRequestContext, 'registry'>;
 }
 
 const patchTypes: Record<string, PatchType> = {
@@ -89,6 +92,7 @@ export class ResourceHandler {
       if (info.verb !== 'get') throw methodNotSupported({ group: '', resource: 'pods/log' }, info.verb);
       return servePodLog(req, res, this.ctx.registry, this.ctx.nodes, info.namespace, info.name, q);
     }
+    if (!info.group && info.version === 'v1' && info.resource === 'serviceaccounts' && info.subresource === 'token' && this.ctx.tokens) return this.serviceAccountToken(req, res, info, q);
     const entry = this.ctx.registry.lookup(info.group, info.version, info.resource);
     if (!entry) throw notFoundPath();
     const def = entry.def;
@@ -143,6 +147,16 @@ export class ResourceHandler {
       await bindPod(this.ctx.registry.lookup('', 'v1', 'pods')!.store, this.ctx.svc, info.namespace, podName, obj, opts.fieldManager, opts.dryRun);
     }
     sendJson(res, 201, successStatus());
+  }
+
+  /** POST serviceaccounts/{name}/token: a TokenRequest answered with a signed token, nothing stored. */
+  private async serviceAccountToken(req: IncomingMessage, res: ServerResponse, info: ResourceRequest, q: URLSearchParams): Promise<void> {
+    if (!info.namespace || !info.name) throw notFoundPath();
+    if (info.verb !== 'create') throw methodNotSupported({ group: '', resource: 'serviceaccounts/token' }, info.verb);
+    writeOptions(q, req, 'token');
+    const body = decodeBody(await readBody(req), mediaType(req)).value;
+    const out = await createServiceAccountToken({ ...this.ctx.tokens!, registry: this.ctx.registry }, info.namespace, info.name, body);
+    sendJson(res, 201, out);
   }
 
   private async list(res: ServerResponse, entry: ResourceEntry, ns: string | undefined, q: URLSearchParams, rendering: Rendering): Promise<void> {
