@@ -186,7 +186,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   // Controllers are API clients like any other (DESIGN.md §2.1).
   const controllers = new AbortController();
   // In-process components reach the API without TCP or TLS, but with the same token (DESIGN.md §2.1).
-  const inProcess = { server: 'http://in-process', token, connect: () => api.connectInProcess() };
+  const inProcess = { server: 'http://in-process', token, caPem: tls.caCertPem, connect: () => api.connectInProcess() };
   const client = new ApiClient({ ...inProcess, userAgent: 'capstan-controller-manager' });
   const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager'), controllers: args.controllers?.split(',').map((c) => c.trim()).filter(Boolean), settings }, controllers.signal)];
   if (!args['disable-scheduler']) {

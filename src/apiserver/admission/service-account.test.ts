@@ -34,6 +34,7 @@ describe('ServiceAccount admission', () => {
     const p = pod({ initContainers: [{ name: 'init', image: 'i' }] });
     await admit(plugin({ 'ns/default': dflt }), p);
     assert.equal(p.spec!.serviceAccountName, 'default');
+    assert.equal(p.spec!.serviceAccount, 'default', 'the deprecated alias follows');
     assert.deepEqual(p.spec!.volumes, [
       {
         name: 'kube-api-access-abcde',

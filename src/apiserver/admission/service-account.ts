@@ -100,6 +100,8 @@ export class ServiceAccountAdmission implements Admission {
     }
     const spec = (pod.spec ??= { containers: [] });
     if (!spec.serviceAccountName) spec.serviceAccountName = defaultServiceAccountName;
+    // The deprecated v1 alias follows, as conversion to v1 keeps it (later updates compare it).
+    spec.serviceAccount = spec.serviceAccountName;
     const name = spec.serviceAccountName;
     let sa: ServiceAccount | undefined;
     try {
