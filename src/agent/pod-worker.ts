@@ -382,8 +382,9 @@ export class PodWorker {
       }
       backoff.next(key, now, last.finishedAt);
     }
-    // The process runtime runs no image: a container without runAsUser runs as the agent does.
-    const nonRoot = verifyRunAsNonRoot(pod, spec, process.getuid?.());
+    // Neither runtime runs an image: without runAsUser a sandbox container runs as root (its root
+    // filesystem is the host's), a process-runtime container as the agent does.
+    const nonRoot = verifyRunAsNonRoot(pod, spec, runtime.name === 'sandbox' ? 0 : process.getuid?.());
     if (nonRoot) {
       this.waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: nonRoot });
       this.event('Warning', 'Failed', `Error: ${nonRoot}`);

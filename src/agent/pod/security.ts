@@ -5,6 +5,7 @@
  * runtime runs no image, so its "image user" is the agent's own uid.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import { podSupplementalGroups } from './security-context.js';
 
 export interface EffectiveUser {
   runAsUser?: number;
@@ -23,7 +24,8 @@ export function effectiveUser(pod: Pod, container: Container): EffectiveUser {
   if (runAsUser !== undefined && runAsUser !== null) out.runAsUser = runAsUser;
   if (runAsGroup !== undefined && runAsGroup !== null) out.runAsGroup = runAsGroup;
   if (runAsNonRoot !== undefined && runAsNonRoot !== null) out.runAsNonRoot = runAsNonRoot;
-  if (p.supplementalGroups?.length) out.supplementalGroups = [...p.supplementalGroups];
+  const groups = podSupplementalGroups(pod);
+  if (groups.length) out.supplementalGroups = groups;
   return out;
 }
 

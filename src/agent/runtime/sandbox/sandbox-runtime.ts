@@ -18,7 +18,7 @@
  *   <root>/containers/<id>/status/    the wrapper's exit file
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CriLogWriter } from '../../logs/cri-log-writer.js';
 import type { Logger } from '../../../util/logger.js';
@@ -47,6 +47,7 @@ import { resolveInContainer } from './container-path.js';
 import { hostsFile, ociSpec, resolvConf } from './oci-spec.js';
 import { Runc, RuncError } from './runc.js';
 import { mountOverlay, unmount } from './rootfs.js';
+import { securityInput } from './security-input.js';
 
 export const SANDBOX_RUNTIME_VERSION = '0.1.0';
 
@@ -233,7 +234,15 @@ export class SandboxRuntime implements ContainerRuntime {
     const exitFile = path.join(this.statusDir(id), 'exit');
     await unlink(exitFile).catch(() => {});
     await unlink(this.store.killedMarker(id)).catch(() => {});
+    const security = await securityInput(rootfs, rec.config.securityContext);
+    try {
+      // The wrapper runs as the container's user and must be able to leave its exit status.
+      await chown(this.statusDir(id), security.user!.uid, security.user!.gid);
+    } catch (err) {
+      return this.failStart(rec, `cannot prepare the container's status directory: ${errorMessage(err)}`);
+    }
     const spec = ociSpec({
+      ...security,
       rootfs,
       hostname: rec.hostname,
       args: ['/bin/sh', ...wrapperArgv(`${STATUS_MOUNT}/exit`, env.PWD, exe.path, [...rec.config.command.slice(1), ...rec.config.args])],
