@@ -2,9 +2,9 @@
  * A sandbox container's capability set, as containerd's CRI plugin computes it: containerd's
  * default set, `ALL` in add (every capability the agent holds) or drop (none) applied first, then
  * the named additions, then the named drops; privileged containers get every capability the
- * agent holds. Names are accepted with or without the `CAP_` prefix, in any case. Like
- * containerd, a non-root user keeps the set (runc raises it after the uid change) and the
- * ambient set stays empty.
+ * agent holds. Names are accepted with or without the `CAP_` prefix, in any case. The set is
+ * the same whatever the user and the ambient set stays empty, as under containerd: a non-root
+ * process keeps the bounding set but the kernel empties its effective set when it execs.
  */
 import type { LinuxContainerSecurityContext } from '../runtime.js';
 
