@@ -18,10 +18,10 @@ import { mountOverlay, unmount } from './rootfs.js';
 
 const execFileAsync = promisify(execFile);
 
-/** The last line of a failed command's stderr, else its error message. */
+/** The first line of a failed command's stderr (mount adds hints after it), else its error message. */
 function failure(err: unknown): string {
   const e = err as { stderr?: string; message?: string };
-  return `${e.stderr ?? ''}`.trim().split('\n').filter(Boolean).pop() ?? e.message ?? String(err);
+  return `${e.stderr ?? ''}`.trim().split('\n').find(Boolean) ?? e.message ?? String(err);
 }
 
 async function probeOverlay(dir: string): Promise<string | undefined> {
