@@ -3,7 +3,9 @@
  * namespaces of its own (the host's network, for now) and a cgroup at
  * /capstan/<sandbox>/<container> with the container's limits. Its root filesystem is an overlay
  * over the host's `/` with a private upper layer (rootfs.ts); each pod has its own /etc/hosts,
- * /etc/resolv.conf and /etc/hostname; volumes are bind mounts (oci-spec.ts).
+ * /etc/resolv.conf and /etc/hostname; volumes are bind mounts (oci-spec.ts). The container's
+ * security context decides its user, capabilities, devices and read-only paths (oci-security.ts);
+ * commands exec'd into it inherit them (runc exec starts from the bundle's process).
  *
  * It shares the process runtime's machinery: the state store, the FIFOs and log pump that carry
  * output into the CRI log, and the /bin/sh wrapper that leaves the exit status in a file (here
@@ -237,7 +239,7 @@ export class SandboxRuntime implements ContainerRuntime {
     const security = await securityInput(rootfs, rec.config.securityContext);
     try {
       // The wrapper runs as the container's user and must be able to leave its exit status.
-      await chown(this.statusDir(id), security.user!.uid, security.user!.gid);
+      await chown(this.statusDir(id), security.user.uid, security.user.gid);
     } catch (err) {
       return this.failStart(rec, `cannot prepare the container's status directory: ${errorMessage(err)}`);
     }
