@@ -414,7 +414,7 @@ export class PodWorker {
     const resolved = expandCommandAndArgs(spec, fullEnv);
     const config = containerConfig(pod, spec, attempt, { ...resolved, env: fullEnv });
     Object.assign(config.annotations, gpuAnnotations(deviceIds, init));
-    const user = runtimeUser(effectiveUser(pod, spec));
+    const user = runtimeUser(effectiveUser(pod, spec), process.getuid?.());
     if (user) config.user = user;
     const sandbox = sandboxConfig(pod, this.deps.logRoot, 0);
     let id: string;

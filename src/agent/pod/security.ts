@@ -29,10 +29,14 @@ export function effectiveUser(pod: Pod, container: Container): EffectiveUser {
   return out;
 }
 
-/** The runtime's user for the container: set only when the spec names a user. */
-export function runtimeUser(u: EffectiveUser): { uid: number; gid?: number; supplementalGroups?: number[] } | undefined {
-  if (u.runAsUser === undefined) return undefined;
-  return { uid: u.runAsUser, ...(u.runAsGroup !== undefined ? { gid: u.runAsGroup } : {}), ...(u.supplementalGroups ? { supplementalGroups: u.supplementalGroups } : {}) };
+/**
+ * The runtime's user for the container: set when the spec names a user, a group or extra groups
+ * (these alone apply to the image's user, `imageUid`, as the kubelet sends it).
+ */
+export function runtimeUser(u: EffectiveUser, imageUid?: number): { uid: number; gid?: number; supplementalGroups?: number[] } | undefined {
+  const uid = u.runAsUser ?? (u.runAsGroup !== undefined || u.supplementalGroups ? imageUid : undefined);
+  if (uid === undefined) return undefined;
+  return { uid, ...(u.runAsGroup !== undefined ? { gid: u.runAsGroup } : {}), ...(u.supplementalGroups ? { supplementalGroups: u.supplementalGroups } : {}) };
 }
 
 const formatPod = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
