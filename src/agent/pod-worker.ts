@@ -413,8 +413,9 @@ export class PodWorker {
       }
       backoff.next(key, now, last.finishedAt);
     }
-    // The process runtime runs no image: a container without runAsUser runs as the agent does.
-    const nonRoot = verifyRunAsNonRoot(pod, spec, process.getuid?.());
+    // Neither runtime runs an image: without runAsUser a sandbox container runs as root (its root
+    // filesystem is the host's), a process-runtime container as the agent does.
+    const nonRoot = verifyRunAsNonRoot(pod, spec, runtime.name === 'sandbox' ? 0 : process.getuid?.());
     if (nonRoot) {
       this.waiting.set(spec.name, { reason: 'CreateContainerConfigError', message: nonRoot });
       this.event('Warning', 'Failed', `Error: ${nonRoot}`);
@@ -450,7 +451,7 @@ export class PodWorker {
     }
     const config = containerConfig(pod, spec, attempt, { ...resolved, env: fullEnv, mounts: mounts?.mounts });
     Object.assign(config.annotations, gpuAnnotations(deviceIds, init));
-    const user = runtimeUser(effectiveUser(pod, spec));
+    const user = runtimeUser(effectiveUser(pod, spec), process.getuid?.());
     if (user) config.user = user;
     const sandbox = sandboxConfig(pod, this.deps.logRoot, 0);
     let id: string;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { ContainerConfig, LinuxContainerResources, Mount, PodSandboxConfig } from './runtime/runtime.js';
 import { parseQuantity } from '../api/quantity.js';
+import { linuxSecurityContext } from './pod/security-context.js';
 
 /** Labels the runtime keeps on sandboxes and containers, as the kubelet's (kubelettypes). */
 export const podLabels = {
@@ -62,6 +63,7 @@ export function containerConfig(pod: Pod, container: Container, attempt: number,
     stdin: !!container.stdin,
     tty: !!container.tty,
     resources: linuxResources(container),
+    securityContext: linuxSecurityContext(pod, container),
   };
 }
 

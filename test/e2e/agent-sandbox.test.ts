@@ -6,13 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
 import { eventually } from '../support/eventually.js';
+import { sandboxUnavailable } from '../../src/agent/runtime/sandbox/probe.js';
 
-const haveRunc = spawnSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).stdout.trim() !== '';
-const skip = !existsSync(capstanBin) || !existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? 'needs the compiled server (npm run build)' : !kubectlPath() ? 'needs kubectl' : process.getuid?.() !== 0 ? 'needs root' : !haveRunc ? 'needs runc' : false;
+const skip = !existsSync(capstanBin) || !existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? 'needs the compiled server (npm run build)' : !kubectlPath() ? 'needs kubectl' : ((await sandboxUnavailable()) ?? false);
+if (skip) console.log(`# skipping sandbox e2e tests: ${skip}`);
 
 describe('node agent with the sandbox runtime', { skip, timeout: 180_000 }, () => {
   let server: ServerHandle;

@@ -14,6 +14,9 @@ describe('container identity and runAsNonRoot', () => {
     assert.deepEqual(effectiveUser(p, container), { runAsUser: 2000, runAsGroup: 1000, supplementalGroups: [5] });
     assert.deepEqual(runtimeUser(effectiveUser(p, container)), { uid: 2000, gid: 1000, supplementalGroups: [5] });
     assert.equal(runtimeUser(effectiveUser(pod(undefined).pod, pod(undefined).container)), undefined);
+    const groupsOnly = pod({ runAsGroup: 3000, fsGroup: 2000 });
+    assert.deepEqual(runtimeUser(effectiveUser(groupsOnly.pod, groupsOnly.container), 0), { uid: 0, gid: 3000, supplementalGroups: [2000] });
+    assert.equal(runtimeUser(effectiveUser(pod(undefined).pod, pod(undefined).container), 0), undefined);
   });
 
   test('runAsNonRoot: uid 0 breaks the policy; no user falls back to the image user', () => {

@@ -5,6 +5,7 @@
  * runtime runs no image, so its "image user" is the agent's own uid.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import { podSupplementalGroups } from './security-context.js';
 
 export interface EffectiveUser {
   runAsUser?: number;
@@ -23,14 +24,19 @@ export function effectiveUser(pod: Pod, container: Container): EffectiveUser {
   if (runAsUser !== undefined && runAsUser !== null) out.runAsUser = runAsUser;
   if (runAsGroup !== undefined && runAsGroup !== null) out.runAsGroup = runAsGroup;
   if (runAsNonRoot !== undefined && runAsNonRoot !== null) out.runAsNonRoot = runAsNonRoot;
-  if (p.supplementalGroups?.length) out.supplementalGroups = [...p.supplementalGroups];
+  const groups = podSupplementalGroups(pod);
+  if (groups.length) out.supplementalGroups = groups;
   return out;
 }
 
-/** The runtime's user for the container: set only when the spec names a user. */
-export function runtimeUser(u: EffectiveUser): { uid: number; gid?: number; supplementalGroups?: number[] } | undefined {
-  if (u.runAsUser === undefined) return undefined;
-  return { uid: u.runAsUser, ...(u.runAsGroup !== undefined ? { gid: u.runAsGroup } : {}), ...(u.supplementalGroups ? { supplementalGroups: u.supplementalGroups } : {}) };
+/**
+ * The runtime's user for the container: set when the spec names a user, a group or extra groups
+ * (these alone apply to the image's user, `imageUid`, as the kubelet sends it).
+ */
+export function runtimeUser(u: EffectiveUser, imageUid?: number): { uid: number; gid?: number; supplementalGroups?: number[] } | undefined {
+  const uid = u.runAsUser ?? (u.runAsGroup !== undefined || u.supplementalGroups ? imageUid : undefined);
+  if (uid === undefined) return undefined;
+  return { uid, ...(u.runAsGroup !== undefined ? { gid: u.runAsGroup } : {}), ...(u.supplementalGroups ? { supplementalGroups: u.supplementalGroups } : {}) };
 }
 
 const formatPod = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;

@@ -60,6 +60,29 @@ export interface LinuxContainerResources {
   memoryLimitBytes?: number;
 }
 
+/**
+ * The container's Linux security settings, shaped like the CRI's LinuxContainerSecurityContext
+ * (trimmed to what the runtimes honour). The kubelet has already merged the pod's settings in.
+ */
+export interface LinuxContainerSecurityContext {
+  /** Capability names as the API gives them (`NET_ADMIN` or `CAP_NET_ADMIN`; `ALL`). */
+  capabilities?: { addCapabilities: string[]; dropCapabilities: string[] };
+  /** Every capability, the host's devices, no masked or read-only paths, /sys writable. */
+  privileged?: boolean;
+  readonlyRootfs?: boolean;
+  /** The process and its children cannot gain privileges (allowPrivilegeEscalation: false). */
+  noNewPrivs?: boolean;
+  /** Unset: the image's user (root for the sandbox runtime, whose root filesystem is the host's). */
+  runAsUser?: number;
+  runAsGroup?: number;
+  /** fsGroup first, then the pod's supplementalGroups, as the kubelet sends them. */
+  supplementalGroups?: number[];
+  /** Paths hidden from the container (empty: none; unset: the runtime's defaults). */
+  maskedPaths?: string[];
+  /** Paths the container sees read-only (empty: none; unset: the runtime's defaults). */
+  readonlyPaths?: string[];
+}
+
 export interface ContainerConfig {
   metadata: { name: string; attempt: number };
   /** The image reference, informational for runtimes that do not pull images. */
@@ -79,6 +102,8 @@ export interface ContainerConfig {
   resources?: LinuxContainerResources;
   /** The identity the process runs as (securityContext runAsUser/runAsGroup); unset: the runtime's own. */
   user?: { uid: number; gid?: number; supplementalGroups?: number[] };
+  /** Linux security settings (the sandbox runtime honours them all; the process runtime only `user` above). */
+  securityContext?: LinuxContainerSecurityContext;
 }
 
 export interface ContainerStatus {

@@ -294,6 +294,23 @@ describe('process runtime specifics', () => {
     }
   });
 
+  test('exec runs as the container user with its groups', { skip: process.getuid?.() === 0 ? false : 'changing the user needs root' }, async () => {
+    const w = await world();
+    try {
+      const id = await w.run('as-user', ['sleep', '60'], { user: { uid: 1000, gid: 3000, supplementalGroups: [2000] } });
+      const sync = await w.runtime.execSync(id, ['sh', '-c', 'echo $(id -u) $(id -g) $(id -G)'], 10_000);
+      assert.equal(sync.stdout.toString(), '1000 3000 3000 2000\n');
+      const streamed = await w.runtime.exec!(id, ['id', '-u'], { tty: false, stdin: false });
+      const chunks: Buffer[] = [];
+      streamed.stdout.on('data', (c: Buffer) => chunks.push(c));
+      assert.equal(await streamed.exited, 0);
+      assert.equal(Buffer.concat(chunks).toString(), '1000\n');
+      await w.runtime.stopContainer(id, 0);
+    } finally {
+      await w.done();
+    }
+  });
+
   test('unreadable state records are skipped', async () => {
     const w = await world();
     try {

@@ -314,11 +314,13 @@ export class ProcessRuntime implements ContainerRuntime {
     const cwd = containerWorkingDir(rec.config.workingDir);
     const exe = await resolveExecutable(cmd[0]!, env.PATH ?? '', cwd);
     if (!exe.ok) throw new RuntimeError('RunContainerError', exe.message);
-    const user = process.getuid?.() === 0 ? rec.config.user : undefined;
-    return runExecSync({ file: exe.path, argv0: cmd[0]!, args: cmd.slice(1), env, cwd, timeoutMs, uid: user?.uid, gid: user ? (user.gid ?? user.uid) : undefined });
+    // As the container's user, with its groups (setpriv, as the container itself).
+    const drop = dropPrivileges(rec.config.user);
+    if (drop.length > 0) return runExecSync({ file: drop[0]!, argv0: 'setpriv', args: [...drop.slice(1), exe.path, ...cmd.slice(1)], env, cwd, timeoutMs });
+    return runExecSync({ file: exe.path, argv0: cmd[0]!, args: cmd.slice(1), env, cwd, timeoutMs });
   }
 
-  /** Streaming exec: a host process in the container's environment and working directory. */
+  /** Streaming exec: a host process in the container's environment, working directory and identity. */
   async exec(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecProcess> {
     await this.ready();
     const rec = this.mustGet(id);
@@ -328,6 +330,8 @@ export class ProcessRuntime implements ContainerRuntime {
     const cwd = containerWorkingDir(rec.config.workingDir);
     const exe = await resolveExecutable(cmd[0]!, env.PATH ?? '', cwd);
     if (!exe.ok) throw new RuntimeError('RunContainerError', exe.message);
+    const drop = dropPrivileges(rec.config.user);
+    if (drop.length > 0) return startHostExec({ file: drop[0]!, argv: ['setpriv', ...drop.slice(1), exe.path, ...cmd.slice(1)], env, cwd, tty: opts.tty, stdin: opts.stdin });
     return startHostExec({ file: exe.path, argv: cmd, env, cwd, tty: opts.tty, stdin: opts.stdin });
   }
 

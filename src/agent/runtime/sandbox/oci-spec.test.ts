@@ -115,8 +115,12 @@ test('runcId is a short prefix of the container id', () => {
   assert.equal(runcId('0123456789abcdef'.repeat(4)), '0123456789abcdef');
 });
 
-test('chooseRuntime: sandbox only as root with runc', () => {
+test('chooseRuntime: sandbox only as root with runc and a successful probe', () => {
   assert.deepEqual(chooseRuntime({ uid: 0, runc: '/usr/sbin/runc' }), { name: 'sandbox', runc: '/usr/sbin/runc' });
   assert.deepEqual(chooseRuntime({ uid: 1000, runc: '/usr/sbin/runc' }), { name: 'process', why: 'the agent does not run as root' });
   assert.deepEqual(chooseRuntime({ uid: 0, runc: undefined }), { name: 'process', why: 'runc is not installed' });
+  assert.deepEqual(chooseRuntime({ uid: 0, runc: '/usr/sbin/runc', probeFailure: 'cannot mount an overlay root filesystem: permission denied' }), {
+    name: 'process',
+    why: 'cannot mount an overlay root filesystem: permission denied',
+  });
 });

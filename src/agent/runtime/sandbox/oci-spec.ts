@@ -2,33 +2,13 @@
  * The OCI runtime configuration (config.json) of a sandbox-runtime container, and the per-pod
  * files it bind-mounts, as pure functions of plain data. The shape follows runc's default spec
  * (`runc spec`) and containerd's defaults for the kubelet: mount, PID, IPC and UTS namespaces
- * (the network namespace is the host's for now), the usual pseudo-filesystems, containerd's
- * default capability set, rlimits inherited from the agent (as containerd does), and cgroup limits from the CRI's LinuxContainerResources.
+ * (the network namespace is the host's for now), the usual pseudo-filesystems, rlimits inherited
+ * from the agent (as containerd does), cgroup limits from the CRI's LinuxContainerResources, and
+ * what the container's security context decides (oci-security.ts).
  */
 import path from 'node:path';
 import type { LinuxContainerResources, Mount } from '../runtime.js';
-
-/** The capabilities containerd gives a container that asks for none (pkg/oci/spec.go). */
-export const DEFAULT_CAPABILITIES = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
-
-/** Paths hidden from the container and paths it sees read-only, as in runc's default spec. */
-const MASKED_PATHS = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'];
-const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+import { linuxSecurity, processSecurity, readonlyRoot, type OciDevice, type OciDeviceRule, type ProcessSecurity, type SecurityInput } from './oci-security.js';
 
 export interface OciMount {
   destination: string;
@@ -37,7 +17,7 @@ export interface OciMount {
   options: string[];
 }
 
-export interface OciSpecInput {
+export interface OciSpecInput extends SecurityInput {
   /** Absolute path of the mounted root filesystem. */
   rootfs: string;
   hostname: string;
@@ -63,11 +43,11 @@ export interface OciSpec {
   ociVersion: string;
   process: {
     terminal: boolean;
-    user: { uid: number; gid: number };
+    user: ProcessSecurity['user'];
     args: string[];
     env: string[];
     cwd: string;
-    capabilities: Record<'bounding' | 'effective' | 'permitted', string[]>;
+    capabilities: ProcessSecurity['capabilities'];
     noNewPrivileges: boolean;
   };
   root: { path: string; readonly: boolean };
@@ -76,8 +56,9 @@ export interface OciSpec {
   linux: {
     namespaces: { type: string }[];
     cgroupsPath: string;
+    devices?: OciDevice[];
     resources: {
-      devices: { allow: boolean; access: string }[];
+      devices: OciDeviceRule[];
       memory?: { limit: number };
       cpu?: { shares?: number; quota?: number; period?: number };
     };
@@ -86,16 +67,20 @@ export interface OciSpec {
   };
 }
 
-/** The pseudo-filesystems every container gets (runc's default spec, plus /sys/fs/cgroup read-only). */
-export function standardMounts(): OciMount[] {
+/**
+ * The pseudo-filesystems every container gets (runc's default spec, plus /sys/fs/cgroup read-only);
+ * a privileged container's /sys and /sys/fs/cgroup are writable.
+ */
+export function standardMounts(privileged = false): OciMount[] {
+  const ro = privileged ? [] : ['ro'];
   return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', ...ro] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', ...ro] },
   ];
 }
 
@@ -109,26 +94,29 @@ export function ociSpec(input: OciSpecInput): OciSpec {
   const volumes = input.mounts.map((m) => bind(path.posix.normalize(m.containerPath).replace(/(.)\/+$/, '$1'), m.hostPath, m.readonly));
   // A volume mounted over one of the pod's files (a user's own /etc/hosts) wins: it comes later.
   const podFiles = input.podFiles.filter((f) => !volumes.some((v) => v.destination === f.containerPath)).map((f) => bind(f.containerPath, f.hostPath, false));
+  const proc = processSecurity(input);
+  const sec = linuxSecurity(input);
   return {
     ociVersion: '1.0.2',
     process: {
       terminal: false,
-      user: { uid: 0, gid: 0 },
+      user: proc.user,
       args: input.args,
       env: input.env,
       cwd: input.cwd,
-      capabilities: { bounding: DEFAULT_CAPABILITIES, effective: DEFAULT_CAPABILITIES, permitted: DEFAULT_CAPABILITIES },
-      noNewPrivileges: false,
+      capabilities: proc.capabilities,
+      noNewPrivileges: proc.noNewPrivileges,
     },
-    root: { path: input.rootfs, readonly: false },
+    root: { path: input.rootfs, readonly: readonlyRoot(input.securityContext) },
     hostname: input.hostname,
-    mounts: [...standardMounts(), ...podFiles, bind(input.statusDir.containerPath, input.statusDir.hostPath, false), ...volumes],
+    mounts: [...standardMounts(!!input.securityContext?.privileged), ...podFiles, bind(input.statusDir.containerPath, input.statusDir.hostPath, false), ...volumes],
     linux: {
       namespaces,
       cgroupsPath: input.cgroupsPath,
-      resources: { devices: [{ allow: false, access: 'rwm' }], ...cgroupResources(input.resources) },
-      maskedPaths: MASKED_PATHS,
-      readonlyPaths: READONLY_PATHS,
+      ...(sec.devices ? { devices: sec.devices } : {}),
+      resources: { devices: sec.deviceRules, ...cgroupResources(input.resources) },
+      maskedPaths: sec.maskedPaths,
+      readonlyPaths: sec.readonlyPaths,
     },
   };
 }

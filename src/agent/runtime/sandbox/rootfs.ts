@@ -4,7 +4,7 @@
  * by the runtime before runc starts the container and unmounted when the container is removed.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -34,6 +34,8 @@ async function mounted(target: string): Promise<boolean> {
 /** Mounts the overlay (idempotent). */
 export async function mountOverlay(dirs: OverlayDirs, lower = '/'): Promise<void> {
   await Promise.all([dirs.upper, dirs.work, dirs.target].map((d) => mkdir(d, { recursive: true, mode: 0o700 })));
+  // The upper directory is the container's `/`: a non-root user must be able to enter it.
+  await chmod(dirs.upper, 0o755);
   if (await mounted(dirs.target)) return;
   await execFileAsync('mount', ['-t', 'overlay', 'overlay', '-o', overlayOptions(lower, dirs), dirs.target]);
 }

@@ -3,7 +3,9 @@
  * namespaces of its own (the host's network, for now) and a cgroup at
  * /capstan/<sandbox>/<container> with the container's limits. Its root filesystem is an overlay
  * over the host's `/` with a private upper layer (rootfs.ts); each pod has its own /etc/hosts,
- * /etc/resolv.conf and /etc/hostname; volumes are bind mounts (oci-spec.ts).
+ * /etc/resolv.conf and /etc/hostname; volumes are bind mounts (oci-spec.ts). The container's
+ * security context decides its user, capabilities, devices and read-only paths (oci-security.ts);
+ * commands exec'd into it inherit them (runc exec starts from the bundle's process).
  *
  * It shares the process runtime's machinery: the state store, the FIFOs and log pump that carry
  * output into the CRI log, and the /bin/sh wrapper that leaves the exit status in a file (here
@@ -18,7 +20,7 @@
  *   <root>/containers/<id>/status/    the wrapper's exit file
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CriLogWriter } from '../../logs/cri-log-writer.js';
 import type { Logger } from '../../../util/logger.js';
@@ -47,6 +49,7 @@ import { resolveInContainer } from './container-path.js';
 import { hostsFile, ociSpec, resolvConf } from './oci-spec.js';
 import { Runc, RuncError } from './runc.js';
 import { mountOverlay, unmount } from './rootfs.js';
+import { securityInput } from './security-input.js';
 
 export const SANDBOX_RUNTIME_VERSION = '0.1.0';
 
@@ -233,7 +236,15 @@ export class SandboxRuntime implements ContainerRuntime {
     const exitFile = path.join(this.statusDir(id), 'exit');
     await unlink(exitFile).catch(() => {});
     await unlink(this.store.killedMarker(id)).catch(() => {});
+    const security = await securityInput(rootfs, rec.config.securityContext);
+    try {
+      // The wrapper runs as the container's user and must be able to leave its exit status.
+      await chown(this.statusDir(id), security.user.uid, security.user.gid);
+    } catch (err) {
+      return this.failStart(rec, `cannot prepare the container's status directory: ${errorMessage(err)}`);
+    }
     const spec = ociSpec({
+      ...security,
       rootfs,
       hostname: rec.hostname,
       args: ['/bin/sh', ...wrapperArgv(`${STATUS_MOUNT}/exit`, env.PWD, exe.path, [...rec.config.command.slice(1), ...rec.config.args])],
