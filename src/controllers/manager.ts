@@ -29,6 +29,7 @@ import { createJobController } from './job/job-controller.js';
 import { createHorizontalPodAutoscalerController } from './podautoscaler/horizontal-controller.js';
 import { createTtlAfterFinishedController } from './job/ttl-after-finished.js';
 import { createPodGcController } from './podgc/podgc-controller.js';
+import { createNodeIpamController } from './nodeipam/nodeipam-controller.js';
 
 /** Every controller the manager can run, by its upstream name. */
 export const controllerRegistry: Record<string, ControllerFactory> = {
@@ -49,6 +50,7 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   daemonset: createDaemonSetController,
   horizontalpodautoscaling: (ctx) => createHorizontalPodAutoscalerController(ctx),
   podgc: createPodGcController,
+  nodeipam: createNodeIpamController,
 };
 
 /** The `source.component` of each controller's events (upstream's recorder names). */
@@ -70,6 +72,7 @@ const eventComponents: Record<string, string> = {
   disruption: 'controllermanager',
   horizontalpodautoscaling: 'horizontal-pod-autoscaler',
   podgc: 'pod-garbage-collector',
+  nodeipam: 'cidrAllocator',
 };
 
 /** The registered names that `selection` enables (upstream `IsControllerEnabled`). */
