@@ -11,26 +11,15 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chooseNetworkMode, findCniPlugins } from './mode.js';
+import { findCniPlugins } from './mode.js';
+import { bridgeUnavailable } from './test-network.js';
 import { CniPodNetwork } from './pod-network.js';
 
 const run = promisify(execFile);
 const SERVER = `require('net').createServer((s) => s.end('hello')).listen(8080, () => console.log('listening'))`;
 const client = (ip: string) => `require('net').connect(8080, '${ip}').on('data', (d) => process.stdout.write(d)).setTimeout(5000, () => process.exit(1))`;
 
-async function bridgeSkip(): Promise<string | false> {
-  try {
-    const c = chooseNetworkMode('auto', { uid: process.getuid?.(), plugins: await findCniPlugins() });
-    if (c.mode !== 'bridge') return `bridge networking unavailable: ${c.why}`;
-    await run('ip', ['-V']);
-    await run('nsenter', ['--version']);
-    return false;
-  } catch (e) {
-    return `bridge networking unavailable: ${(e as Error).message}`;
-  }
-}
-
-const skip = await bridgeSkip();
+const skip = await bridgeUnavailable();
 const bridgeName = `cpt${process.pid % 100000}`;
 
 describe('CNI pod network', { skip }, () => {
