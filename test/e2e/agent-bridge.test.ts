@@ -5,7 +5,7 @@
  * by side on the one node, each with its own 10.42.x.y address shown by `kubectl get pods -o
  * wide`; both answer from the host and from each other; a readiness httpGet probe passes against
  * the pod IP; port-forward reaches a pod; deleting the pods gives their namespaces and addresses
- * back. The test removes the bridge and everything else it made.
+ * back. Once with each runtime; each run removes the bridge and everything else it made.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,7 +54,9 @@ const freePort = () =>
     });
   });
 
-describe('bridge pod networking', { skip, timeout: 180_000 }, () => {
+const haveRunc = spawnSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).stdout.trim() !== '';
+
+for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod networking (${runtime} runtime)`, { skip: skip || (runtime === 'sandbox' && !haveRunc ? 'the sandbox runtime needs runc' : false), timeout: 180_000 }, () => {
   let server: ServerHandle;
   const children: ChildProcess[] = [];
   const json = (args: string[]) => JSON.parse(kc(server, [...args, '-o', 'json']));
@@ -66,7 +68,7 @@ describe('bridge pod networking', { skip, timeout: 180_000 }, () => {
 
   before(async () => {
     netnsBefore = podNetns();
-    server = await startServer({ agent: true, runtime: 'process', network: 'bridge' });
+    server = await startServer({ agent: true, runtime, network: 'bridge' });
   });
   after(async () => {
     for (const c of children) c.kill('SIGKILL');
@@ -142,6 +144,8 @@ describe('bridge pod networking', { skip, timeout: 180_000 }, () => {
     assert.equal(kc(server, ['exec', nameA!, '--', process.execPath, '-e', fetchScript(ipB!)]), nameB);
     // The pod's own loopback is its own: 127.0.0.1 inside pod A is pod A.
     assert.equal(kc(server, ['exec', nameA!, '--', process.execPath, '-e', fetchScript('127.0.0.1')]), nameA);
+    // The sandbox runtime gives each pod its own /etc/hosts, ending with the pod's address and name.
+    if (runtime === 'sandbox') assert.match(kc(server, ['exec', nameB!, '--', 'cat', '/etc/hosts']), new RegExp(`\\n${ipB!.replace(/\./g, '\\.')}\\t${nameB}\\n$`));
   });
 
   test('port-forward reaches the pod on its address', async () => {
