@@ -34,7 +34,7 @@ import { assignmentsFromContainers } from './pod/gpu-assignment.js';
 import { podLabels } from './runtime-config.js';
 import { type RuntimeWanted, detectRuntime } from './runtime/detect.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
-import { type NetworkChoice, type NetworkWanted, chooseNetworkMode, findCniPlugins } from './network/mode.js';
+import { type NetworkChoice, type NetworkWanted, chooseNetworkMode, findCniPlugins, haveIproute } from './network/mode.js';
 import { CniPodNetwork } from './network/pod-network.js';
 import { DEFAULT_SERVICE_CIDR } from './network/cni-config.js';
 
@@ -107,7 +107,7 @@ export class NodeAgent {
     signal.addEventListener('abort', onAbort, { once: true });
     const logRoot = join(opts.dataDir, 'pods');
     await mkdir(logRoot, { recursive: true });
-    const networkChoice: NetworkChoice = chooseNetworkMode(opts.network ?? 'auto', { uid: process.getuid?.(), plugins: await findCniPlugins(opts.cniBinDir) });
+    const networkChoice: NetworkChoice = chooseNetworkMode(opts.network ?? 'auto', { uid: process.getuid?.(), plugins: await findCniPlugins(opts.cniBinDir), iproute: await haveIproute() });
     log.info('pod network mode', { mode: networkChoice.mode, why: networkChoice.why });
     const network =
       networkChoice.mode === 'bridge'

@@ -74,6 +74,7 @@ describe('network mode choice', () => {
   test('auto: host without root or without a plugin, saying why', () => {
     assert.deepEqual(chooseNetworkMode('auto', { uid: 1000, plugins: all }), { mode: 'host', why: 'the agent does not run as root' });
     assert.deepEqual(chooseNetworkMode('auto', { uid: 0, plugins: { ...all, 'host-local': undefined } }), { mode: 'host', why: 'the CNI plugins host-local are not installed' });
+    assert.deepEqual(chooseNetworkMode('auto', { uid: 0, plugins: all, iproute: false }), { mode: 'host', why: 'iproute2 (ip) is not installed' });
   });
 
   test('asked-for modes', () => {

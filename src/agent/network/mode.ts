@@ -10,9 +10,14 @@ import { REQUIRED_PLUGINS, cniSearchPath } from './cni-config.js';
 export type NetworkWanted = 'auto' | 'bridge' | 'host';
 export type NetworkChoice = { mode: 'bridge'; cniPath: string[]; why: string } | { mode: 'host'; why: string };
 
-export function chooseNetworkMode(want: NetworkWanted, host: { uid: number | undefined; plugins: Record<string, string | undefined> }): NetworkChoice {
+/** `iproute` says whether `ip` (iproute2, which makes the namespaces) is installed; unknown counts as yes. */
+export function chooseNetworkMode(want: NetworkWanted, host: { uid: number | undefined; plugins: Record<string, string | undefined>; iproute?: boolean }): NetworkChoice {
   const missing = REQUIRED_PLUGINS.filter((p) => !host.plugins[p]);
-  const problem = host.uid !== 0 ? 'the agent does not run as root' : missing.length ? `the CNI plugins ${missing.join(', ')} are not installed` : undefined;
+  const problem =
+    host.uid !== 0 ? 'the agent does not run as root'
+    : missing.length ? `the CNI plugins ${missing.join(', ')} are not installed`
+    : host.iproute === false ? 'iproute2 (ip) is not installed'
+    : undefined;
   if (want === 'host') return { mode: 'host', why: 'asked for' };
   if (problem) {
     if (want === 'bridge') throw new Error(`bridge networking cannot run here: ${problem}`);
@@ -35,6 +40,12 @@ export async function findCniPlugins(binDir?: string): Promise<Record<string, st
     }
   }
   return out;
+}
+
+/** Whether `ip` is on the usual system paths. */
+export async function haveIproute(): Promise<boolean> {
+  for (const dir of ['/usr/sbin', '/sbin', '/usr/bin', '/bin']) if (await access(path.join(dir, 'ip'), constants.X_OK).then(() => true, () => false)) return true;
+  return false;
 }
 
 export function parseNetworkFlag(v: string | undefined): NetworkWanted {

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chooseNetworkMode, findCniPlugins } from './mode.js';
+import { chooseNetworkMode, findCniPlugins, haveIproute } from './mode.js';
 import { CniPodNetwork } from './pod-network.js';
 
 const run = promisify(execFile);
@@ -16,9 +16,8 @@ const run = promisify(execFile);
 /** Why bridge networking cannot be tested here; false when it can. */
 export async function bridgeUnavailable(): Promise<string | false> {
   try {
-    const c = chooseNetworkMode('auto', { uid: process.getuid?.(), plugins: await findCniPlugins() });
+    const c = chooseNetworkMode('auto', { uid: process.getuid?.(), plugins: await findCniPlugins(), iproute: await haveIproute() });
     if (c.mode !== 'bridge') return `bridge networking unavailable: ${c.why}`;
-    await run('ip', ['-V']);
     await run('nsenter', ['--version']);
     return false;
   } catch (e) {

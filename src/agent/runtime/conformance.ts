@@ -466,6 +466,13 @@ export function runtimeConformanceSuite(name: string, make: (events: RuntimeEven
         assert.equal(r.stdout.toString(), 'a');
       });
 
+      test('bridge: a hostNetwork sandbox gets no namespace or address of its own', async () => {
+        const config = { ...h.sandboxConfig('hostnet'), hostNetwork: true };
+        const id = await h.runtime.runPodSandbox(config);
+        assert.deepEqual((await h.runtime.podSandboxStatus(id))?.ips, []);
+        assert.equal(existsSync(netnsPath(netnsName(id))), false);
+      });
+
       test('bridge: the address survives a reopened runtime; stopping the sandbox gives the network back', async () => {
         const sb = await h.sandbox('keeper');
         const ip = (await h.runtime.podSandboxStatus(sb.id))?.ips[0];

@@ -543,6 +543,8 @@ export class SandboxRuntime implements ContainerRuntime {
     const [hostHosts, hostResolv] = await Promise.all([readFile('/etc/hosts', 'utf8').catch(() => ''), readFile('/etc/resolv.conf', 'utf8').catch(() => '')]);
     // Without a namespace of its own (host mode) a pod sees the node's network, and its hosts file.
     await writeFile(path.join(dir, 'hosts'), hostsFile({ hostNetwork: rec.config.hostNetwork || !rec.network, hostHosts, hostname: rec.config.hostname, podIPs: rec.network?.ips }));
+    // TODO(issue 6): a bridge pod has no route to the host's resolvers; the cluster DNS at
+    // 10.43.0.10 (which forwards other names to them) becomes its nameserver once it exists.
     await writeFile(path.join(dir, 'resolv.conf'), resolvConf(rec.config.dns, hostResolv));
     await writeFile(path.join(dir, 'hostname'), `${rec.config.hostname}\n`);
   }
