@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bridgeNetworkConfig, cniEnvironment, cniFailure, cniSearchPath, loopbackNetworkConfig, parseCniResult } from './cni-config.js';
+import { bridgeNetworkConfig, gatewayOf, cniEnvironment, cniFailure, cniSearchPath, loopbackNetworkConfig, parseCniResult } from './cni-config.js';
 import { chooseNetworkMode, parseNetworkFlag } from './mode.js';
 
 describe('CNI configuration', () => {
@@ -15,11 +15,22 @@ describe('CNI configuration', () => {
     assert.equal(c.ipMasq, false);
     assert.deepEqual(c.ipam, {
       type: 'host-local',
-      ranges: [[{ subnet: '10.42.3.0/24' }]],
-      routes: [{ dst: '10.42.0.0/16' }, { dst: '10.43.0.0/16' }, { dst: '192.168.1.5/32' }],
+      ranges: [[{ subnet: '10.42.3.0/24', gateway: '10.42.3.1' }]],
+      routes: [
+        { dst: '10.42.0.0/16', gw: '10.42.3.1' },
+        { dst: '10.43.0.0/16', gw: '10.42.3.1' },
+        { dst: '192.168.1.5/32', gw: '10.42.3.1' },
+      ],
       dataDir: '/state/ipam',
     });
     assert.ok(!JSON.stringify(c).includes('0.0.0.0/0'));
+  });
+
+  test('the gateway is the first address of the pod CIDR', () => {
+    assert.equal(gatewayOf('10.42.3.0/24'), '10.42.3.1');
+    assert.equal(gatewayOf('10.42.3.77/24'), '10.42.3.1');
+    assert.equal(gatewayOf('10.42.4.0/23'), '10.42.4.1');
+    assert.throws(() => gatewayOf('nope'), /not an IPv4 CIDR/);
   });
 
   test('loopback', () => {

@@ -26,10 +26,21 @@ export interface BridgeNetworkInput {
   bridgeName?: string;
 }
 
+/** The first address of an IPv4 CIDR: the bridge's own address, the pods' gateway. */
+export function gatewayOf(cidr: string): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr.trim());
+  if (!m) throw new Error(`not an IPv4 CIDR: ${JSON.stringify(cidr)}`);
+  const addr = m.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0);
+  const hostBits = 32 - Number(m[5]);
+  const gw = Math.floor(addr / 2 ** hostBits) * 2 ** hostBits + 1;
+  return [24, 16, 8, 0].map((sh) => Math.floor(gw / 2 ** sh) % 256).join('.');
+}
+
 /** The `bridge` plugin's configuration with its host-local IPAM section. */
 export function bridgeNetworkConfig(input: BridgeNetworkInput): Record<string, unknown> {
   // Loopback addresses are never routed out of a namespace: a node known only by 127.0.0.1 gets no route.
-  const hostRoutes = [...new Set(input.nodeIPs.filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip) && !ip.startsWith('127.')))].map((ip) => ({ dst: `${ip}/32` }));
+  const gw = gatewayOf(input.podCidr);
+  const hostRoutes = [...new Set(input.nodeIPs.filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip) && !ip.startsWith('127.')))].map((ip) => ({ dst: `${ip}/32`, gw }));
   return {
     cniVersion: CNI_VERSION,
     name: NETWORK_NAME,
@@ -41,9 +52,9 @@ export function bridgeNetworkConfig(input: BridgeNetworkInput): Record<string, u
     hairpinMode: true,
     ipam: {
       type: 'host-local',
-      ranges: [[{ subnet: input.podCidr }]],
-      // No gateway given: the plugin routes through the bridge's address.
-      routes: [{ dst: input.clusterCidr }, { dst: input.serviceCidr }, ...hostRoutes],
+      ranges: [[{ subnet: input.podCidr, gateway: gw }]],
+      // Gateways spelled out so that CHECK finds the routes exactly as ADD made them.
+      routes: [{ dst: input.clusterCidr, gw }, { dst: input.serviceCidr, gw }, ...hostRoutes],
       dataDir: input.ipamDataDir,
     },
   };

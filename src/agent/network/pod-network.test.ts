@@ -29,7 +29,7 @@ describe('CNI pod network', { skip }, () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  test('sets up and tears down sandbox networks', async () => {
+  test('sets up, checks and tears down sandbox networks', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'capstan-podnet-'));
     const plugins = await findCniPlugins();
     const net = new CniPodNetwork({
@@ -68,6 +68,10 @@ describe('CNI pod network', { skip }, () => {
       } finally {
         server.kill('SIGKILL');
       }
+      // CHECK passes on an intact attachment and fails once the pod's interface is gone.
+      await net.check(ids[0]!, a!);
+      await run('nsenter', [`--net=${b!.netnsPath}`, '--', 'ip', 'link', 'delete', 'eth0']);
+      await assert.rejects(net.check(ids[1]!, b!), /plugin type="bridge" failed \(check\)/);
       const held = await readdir(path.join(dir, 'ipam', 'capstan'));
       assert.ok(held.includes(a!.ips[0]!) && held.includes(b!.ips[0]!));
     } finally {

@@ -19,6 +19,8 @@ export interface PodNetworkAttachment {
   ips: string[];
   /** The pod CIDR the address came from (needed again by DEL). */
   podCidr: string;
+  /** The bridge plugin's ADD result: the `prevResult` of a later CHECK. */
+  result?: Record<string, unknown>;
 }
 
 /** What a runtime needs of the pod network. */
@@ -27,6 +29,8 @@ export interface PodNetwork {
   setUp(sandboxId: string): Promise<PodNetworkAttachment>;
   /** Detaches and deletes it; safe to repeat. */
   tearDown(sandboxId: string, attachment: PodNetworkAttachment): Promise<void>;
+  /** Throws when the attachment is no longer as ADD left it (CNI CHECK). */
+  check(sandboxId: string, attachment: PodNetworkAttachment): Promise<void>;
 }
 
 export interface CniPodNetworkOptions {
@@ -61,14 +65,21 @@ export class CniPodNetwork implements PodNetwork {
     const common = { containerId: sandboxId, netns, cniPath: this.opts.cniPath };
     try {
       await invokeCniPlugin({ ...common, command: 'ADD', ifName: 'lo', config: loopbackNetworkConfig() });
-      const result = parseCniResult(await invokeCniPlugin({ ...common, command: 'ADD', ifName: 'eth0', config: this.bridgeConfig(podCidr) }));
+      const stdout = await invokeCniPlugin({ ...common, command: 'ADD', ifName: 'eth0', config: this.bridgeConfig(podCidr) });
+      const result = parseCniResult(stdout);
       if (result.ips.length === 0) throw new Error('the bridge plugin gave the pod no address');
       this.opts.logger?.debug('pod network set up', { sandbox: sandboxId, netns, ips: result.ips });
-      return { netnsPath: netns, ips: result.ips, podCidr };
+      return { netnsPath: netns, ips: result.ips, podCidr, result: JSON.parse(stdout) as Record<string, unknown> };
     } catch (e) {
       await this.tearDown(sandboxId, { netnsPath: netns, ips: [], podCidr }).catch(() => {});
       throw e;
     }
+  }
+
+  async check(sandboxId: string, attachment: PodNetworkAttachment): Promise<void> {
+    if (!attachment.result) return;
+    const config = { ...this.bridgeConfig(attachment.podCidr), prevResult: attachment.result };
+    await invokeCniPlugin({ containerId: sandboxId, netns: attachment.netnsPath, cniPath: this.opts.cniPath, command: 'CHECK', ifName: 'eth0', config });
   }
 
   async tearDown(sandboxId: string, attachment: PodNetworkAttachment): Promise<void> {

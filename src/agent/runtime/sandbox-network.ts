@@ -33,6 +33,24 @@ export async function detachSandboxNetwork(network: PodNetwork | undefined, rec:
   return true;
 }
 
+/**
+ * For a runtime re-reading its state (a restarted agent): runs CNI CHECK on every ready sandbox's
+ * network and reports the ones that are broken (the pod keeps its record; its containers may
+ * have lost their network).
+ */
+export async function checkSandboxNetworks(network: PodNetwork | undefined, sandboxes: SandboxRecord[], warn: (msg: string, fields: Record<string, unknown>) => void): Promise<void> {
+  if (!network) return;
+  for (const rec of sandboxes) {
+    if (rec.state !== 'SANDBOX_READY' || !rec.network || rec.networkReleased) continue;
+    try {
+      await network.check(rec.id, rec.network);
+    } catch (err) {
+      const m = rec.config.metadata;
+      warn('pod network check failed', { pod: `${m.namespace}/${m.name}`, sandbox: rec.id, error: errorMessage(err) });
+    }
+  }
+}
+
 /** The command prefix that runs a process in the sandbox's network namespace (none for host network). */
 export function netnsPrefix(rec: SandboxRecord | undefined): string[] {
   return rec?.network ? ['nsenter', `--net=${rec.network.netnsPath}`, '--'] : [];

@@ -27,7 +27,7 @@ import {
 import { containerEnvironment, containerWorkingDir, resolveExecutable, workingDirError } from './container-env.js';
 import { runExecSync } from './exec-sync.js';
 import type { PodNetwork } from '../../network/pod-network.js';
-import { attachSandboxNetwork, detachSandboxNetwork, netnsPrefix } from '../sandbox-network.js';
+import { attachSandboxNetwork, checkSandboxNetworks, detachSandboxNetwork, netnsPrefix } from '../sandbox-network.js';
 import { startHostExec } from '../../streaming/host-exec.js';
 import { decideExit, wrapperArgv } from './exit-status.js';
 import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from './log-pump.js';
@@ -383,6 +383,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const { sandboxes, containers } = await this.store.load((file, err) => this.log.warn('skipping unreadable runtime state', { file, error: errorMessage(err) }));
     for (const s of sandboxes) this.sandboxes.set(s.id, s);
     for (const c of containers) this.containers.set(c.id, c);
+    await checkSandboxNetworks(this.opts.network, sandboxes, (msg, fields) => this.log.warn(msg, fields));
     for (const c of containers) {
       if (c.state !== 'CONTAINER_RUNNING') continue;
       this.watch(c.id);

@@ -47,7 +47,7 @@ import { resolveInContainer } from './container-path.js';
 import { hostsFile, ociSpec, resolvConf } from './oci-spec.js';
 import { Runc, RuncError } from './runc.js';
 import type { PodNetwork } from '../../network/pod-network.js';
-import { attachSandboxNetwork, detachSandboxNetwork } from '../sandbox-network.js';
+import { attachSandboxNetwork, checkSandboxNetworks, detachSandboxNetwork } from '../sandbox-network.js';
 import { mountOverlay, unmount } from './rootfs.js';
 
 export const SANDBOX_RUNTIME_VERSION = '0.1.0';
@@ -421,6 +421,7 @@ export class SandboxRuntime implements ContainerRuntime {
     const { sandboxes, containers } = await this.store.load((file, err) => this.log.warn('skipping unreadable runtime state', { file, error: errorMessage(err) }));
     for (const s of sandboxes) this.sandboxes.set(s.id, s);
     for (const c of containers) this.containers.set(c.id, c);
+    await checkSandboxNetworks(this.opts.network, sandboxes, (msg, fields) => this.log.warn(msg, fields));
     const known = new Set(containers.map((c) => runcId(c.id)));
     // A runc container without a record was started by an instance that died before recording it.
     for (const r of await this.runc.list()) {
