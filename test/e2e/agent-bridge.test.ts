@@ -4,17 +4,18 @@
  * and reports the mode; two replicas of a Node.js HTTP server listening on the same port run side
  * by side on the one node, each with its own 10.42.x.y address shown by `kubectl get pods -o
  * wide`; both answer from the host and from each other; a readiness httpGet probe passes against
- * the pod IP; port-forward reaches a pod; deleting the pods gives their namespaces and addresses
+ * the pod IP; port-forward reaches a pod; a restarted server keeps the pods and their addresses;
+ * deleting the pods gives their namespaces and addresses
  * back. Once with each runtime; each run removes the bridge and everything else it made.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { capstanBin, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
 import { eventually } from '../support/eventually.js';
 
 function bridgeSkip(): string | false {
@@ -66,9 +67,12 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
   let netnsBefore: string[] = [];
   let ips: Record<string, string> = {};
 
+  let dataDir = '';
+
   before(async () => {
     netnsBefore = podNetns();
-    server = await startServer({ agent: true, runtime, network: 'bridge' });
+    server = await startServer({ agent: true, runtime, network: 'bridge', keepDataDir: true });
+    dataDir = server.dataDir;
   });
   after(async () => {
     for (const c of children) c.kill('SIGKILL');
@@ -76,6 +80,10 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
       kubectl(server, ['delete', 'deployment', '--all', '--wait=true', '--timeout=60s']);
       kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
       await server.stop();
+    }
+    if (dataDir) {
+      killContainers(dataDir);
+      rmSync(dataDir, { recursive: true, force: true });
     }
     spawnSync('ip', ['link', 'delete', 'capstan0']);
   });
@@ -158,6 +166,17 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
     await eventually('port-forward listening', () => (out.includes('Forwarding from 127.0.0.1') ? true : undefined));
     assert.equal(await httpGet('127.0.0.1', local), name);
     child.kill();
+  });
+
+  test('a restarted server keeps the pods, their addresses and their namespaces', async () => {
+    await server.stop();
+    server = await startServer({ agent: true, runtime, network: 'bridge', dataDir, keepDataDir: true });
+    await eventually('the pods seen again, ready, at the same addresses', () => {
+      const items = json(['get', 'pods', '-l', 'app=web']).items as { metadata: { name: string }; status: { podIP?: string; containerStatuses?: { ready: boolean; restartCount: number }[] } }[];
+      const same = items.filter((p) => ips[p.metadata.name] === p.status.podIP && p.status.containerStatuses?.[0]?.ready && p.status.containerStatuses[0].restartCount === 0);
+      return same.length === 2 ? true : undefined;
+    });
+    for (const [name, ip] of Object.entries(ips)) assert.equal(await httpGet(ip, PORT), name);
   });
 
   test('deleting the pods gives their namespaces and addresses back', async () => {
