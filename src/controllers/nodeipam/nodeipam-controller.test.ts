@@ -58,11 +58,15 @@ describe('node IPAM controller', () => {
     assert.deepEqual(w.patches.at(-1), { name: 'n4', cidr: '10.42.0.0/24' });
   });
 
-  test('CIDRNotAvailable when the cluster CIDR is exhausted', async () => {
+  test('CIDRNotAvailable (once) when the cluster CIDR is exhausted; a freed subnet is then given', async () => {
     const w = world({ a: '10.42.0.0/24', b: '10.42.1.0/24', c: undefined }, { clusterCidr: '10.42.0.0/23', nodeCidrMaskSize: 24 });
+    await w.sync('c');
     await w.sync('c');
     assert.deepEqual(w.patches, []);
     assert.deepEqual(w.recorder.events, [{ object: 'c', type: 'Normal', reason: 'CIDRNotAvailable', message: 'Node c status is now: CIDRNotAvailable' }]);
+    w.cache.delete('a');
+    await w.sync('c');
+    assert.deepEqual(w.patches, [{ name: 'c', cidr: '10.42.0.0/24' }]);
   });
 
 });

@@ -31,6 +31,8 @@ export class NodeIpamController implements RunnableController {
   private readonly cfg: CidrSetConfig;
   /** Subnets patched onto Nodes that the cache does not show yet, by node name. */
   private readonly inFlight = new Map<string, string>();
+  /** Nodes already told that no subnet is left (told once, not on every status update). */
+  private readonly toldExhausted = new Set<string>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -58,6 +60,7 @@ export class NodeIpamController implements RunnableController {
     const node = this.nodes.get(name) as unknown as Node | undefined;
     if (!node || podCidrsOf(node).length > 0) {
       this.inFlight.delete(name);
+      this.toldExhausted.delete(name);
       return;
     }
     const used = [
@@ -66,6 +69,8 @@ export class NodeIpamController implements RunnableController {
     ];
     const cidr = this.inFlight.get(name) ?? nextFreeSubnet(this.cfg, used);
     if (!cidr) {
+      if (this.toldExhausted.has(name)) return;
+      this.toldExhausted.add(name);
       // As upstream's nodeutil.RecordNodeStatusChange.
       this.ctx.recorder.event(node as unknown as ApiObject, 'Normal', 'CIDRNotAvailable', `Node ${name} status is now: CIDRNotAvailable`);
       this.ctx.logger.warn('no pod CIDR left for node', { node: name, clusterCIDR: this.cfg.clusterCidr });
