@@ -53,7 +53,7 @@ export function newDataDir(): string {
 export function serverArgs(dataDir: string, port: number, datastore?: string, agent = false): string[] {
   const args = [capstanBin, 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', '127.0.0.1', '--log-level', 'warn'];
   if (datastore) args.push('--datastore-endpoint', datastore);
-  args.push(...(agent ? ['--agent-port', '0', '--container-runtime', 'process'] : ['--disable-agent']));
+  args.push(...(agent ? ['--agent-port', '0', '--container-runtime', 'process', '--network', 'host'] : ['--disable-agent']));
   return args;
 }
 

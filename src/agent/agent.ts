@@ -35,6 +35,9 @@ import { assignmentsFromContainers } from './pod/gpu-assignment.js';
 import { podLabels } from './runtime-config.js';
 import { type RuntimeWanted, detectRuntime } from './runtime/detect.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
+import { type NetworkChoice, type NetworkWanted, chooseNetworkMode, findCniPlugins, haveIproute } from './network/mode.js';
+import { CniPodNetwork } from './network/pod-network.js';
+import { DEFAULT_SERVICE_CIDR } from './network/cni-config.js';
 
 export interface AgentOptions extends NodeSetup {
   /** State: runtime state, pod logs. */
@@ -49,6 +52,13 @@ export interface AgentOptions extends NodeSetup {
   runtime?: ContainerRuntime;
   /** `auto` (default): `sandbox` when root and runc are present, else `process`. */
   containerRuntime?: RuntimeWanted;
+  /** Pod network mode (DESIGN.md §2.7); `auto` (default): `bridge` when root with the CNI plugins, else `host`. */
+  network?: NetworkWanted;
+  /** Looked in first for the CNI plugins. */
+  cniBinDir?: string;
+  /** The cluster's pod range (routed from pods) and Service range; defaults 10.42.0.0/16 and 10.43.0.0/16. */
+  clusterCidr?: string;
+  serviceCidr?: string;
   /** Lease renewal period (the kubelet renews every 10 s) and duration (40 s). */
   leaseRenewMs?: number;
   leaseDurationSeconds?: number;
@@ -98,6 +108,20 @@ export class NodeAgent {
     signal.addEventListener('abort', onAbort, { once: true });
     const logRoot = join(opts.dataDir, 'pods');
     await mkdir(logRoot, { recursive: true });
+    const networkChoice: NetworkChoice = chooseNetworkMode(opts.network ?? 'auto', { uid: process.getuid?.(), plugins: await findCniPlugins(opts.cniBinDir), iproute: await haveIproute() });
+    log.info('pod network mode', { mode: networkChoice.mode, why: networkChoice.why });
+    const network =
+      networkChoice.mode === 'bridge'
+        ? new CniPodNetwork({
+            cniPath: networkChoice.cniPath,
+            ipamDataDir: join(opts.dataDir, 'cni', 'networks'),
+            podCidr: () => (this.self.get(opts.nodeName) as unknown as Node | undefined)?.spec?.podCIDR,
+            clusterCidr: opts.clusterCidr ?? '10.42.0.0/16',
+            serviceCidr: opts.serviceCidr ?? DEFAULT_SERVICE_CIDR,
+            nodeIPs: () => this.reporter.hostIPs(),
+            logger: log,
+          })
+        : undefined;
     if (opts.runtime) this.runtime = opts.runtime;
     else {
       const { runtime, choice } = await detectRuntime({
@@ -108,6 +132,7 @@ export class NodeAgent {
         logMaxFiles: opts.containerLogMaxFiles,
         events: { onContainerExit: (s) => this.workers.get(s.labels[podLabels.uid] ?? '')?.kick() },
         logger: log,
+        network,
       });
       this.runtime = runtime;
       log.info('container runtime', { runtime: runtime.name, ...(choice.name === 'process' ? { why: choice.why } : {}) });
@@ -118,7 +143,7 @@ export class NodeAgent {
     const streaming = new StreamingServer({ runtime: this.runtime, pod: (ns, name) => this.pods.get(`${ns}/${name}`) as unknown as Pod | undefined, logger: log });
     const server = new AgentServer({ bindAddress: opts.bindAddress, port: opts.port, tls, clientCaPem: opts.clusterCaPem, logTarget: (ns, pod, c, prev) => this.logTarget(ns, pod, c, prev), stats: statsEndpoints(stats, this.runtime, opts.nodeName), streaming, logger: log });
     const port = await server.start();
-    this.reporter = new NodeStatusReporter(client, { ...opts, port, runtimeVersion: `${this.runtime.name}://${this.runtime.version().runtimeVersion}` }, this.clock, log);
+    this.reporter = new NodeStatusReporter(client, { ...opts, port, runtimeVersion: `${this.runtime.name}://${this.runtime.version().runtimeVersion}`, networkMode: networkChoice.mode }, this.clock, log);
     const statusWriter = new PodStatusWriter(client);
     // Pod volumes live under <data dir>/kubelet/pods/<uid>/volumes (the kubelet's root dir layout).
     const volumes = new AgentVolumes({ client, root: join(opts.dataDir, 'kubelet'), clock: this.clock, logger: log, signal: inner.signal, honoursMounts: this.runtime.honoursMounts !== false, nodeAllocatable: () => this.reporter.allocatable() });
@@ -145,7 +170,7 @@ export class NodeAgent {
             getNode: async (signal) => (this.self.get(opts.nodeName) as unknown as Node | undefined) ?? client.get<Node>(builtinRefs.nodes, opts.nodeName, { signal }),
             activePods: () => [...this.workers.values()].filter((w) => w.isActive()).map((w) => w.pod),
             gpus: this.gpus,
-            newProbes: (w) => new PodProbes({ runtime: this.runtime, recorder, clock: this.clock, kick: w.kick, pod: w.pod, hostIP: () => this.reporter.hostIPs()[0] ?? '127.0.0.1' }),
+            newProbes: (w) => new PodProbes({ runtime: this.runtime, recorder, clock: this.clock, kick: w.kick, pod: w.pod, hostIP: () => w.podIPs()[0] ?? '127.0.0.1' }),
             onFinished: (uid) => this.workers.delete(uid),
             volumes,
           },
@@ -161,6 +186,7 @@ export class NodeAgent {
         }
         w.update(pod);
       };
+      if (network) await this.waitForPodCidr(inner.signal, running);
       this.pods.addEventHandler({ onAdd: onPod, onUpdate: (_o, n) => onPod(n), onDelete: (o) => this.workers.get(o.metadata.uid ?? '')?.update(undefined) });
       running.push(this.pods.start(inner.signal), this.services.start(inner.signal), this.self.start(inner.signal));
       await Promise.all([this.pods.waitForSync(inner.signal), this.services.waitForSync(inner.signal), this.self.waitForSync(inner.signal)]);
@@ -181,6 +207,27 @@ export class NodeAgent {
       await recorder.close();
       await this.runtime.close();
     }
+  }
+
+  /** Bridge mode: pods start only once the node IPAM controller gave this Node its pod CIDR. */
+  private async waitForPodCidr(signal: AbortSignal, running: Promise<unknown>[]): Promise<void> {
+    running.push(this.self.start(signal));
+    await this.self.waitForSync(signal);
+    const cidr = () => (this.self.get(this.opts.nodeName) as unknown as Node | undefined)?.spec?.podCIDR;
+    if (cidr()) return;
+    this.opts.logger.info('waiting for the node to get a pod CIDR (spec.podCIDR) before starting pods', { node: this.opts.nodeName });
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (!cidr() && !signal.aborted) return;
+        remove();
+        signal.removeEventListener('abort', check);
+        resolve();
+      };
+      const remove = this.self.addEventHandler({ onAdd: check, onUpdate: check });
+      signal.addEventListener('abort', check, { once: true });
+      check();
+    });
+    if (cidr()) this.opts.logger.info('node pod CIDR', { podCIDR: cidr() });
   }
 
   private whenSchedulable(cb: () => void, signal: AbortSignal): Promise<void> {

@@ -67,7 +67,7 @@ export interface PodWorkerDeps {
   activePods: () => Pod[];
   /** The node's GPU assignments, shared by all workers. */
   gpus: GpuAllocator;
-  newProbes: (worker: { kick: () => void; pod: () => Pod }) => PodProbes;
+  newProbes: (worker: { kick: () => void; pod: () => Pod; podIPs: () => string[] }) => PodProbes;
   /** Called once the pod is gone from the API and the runtime. */
   onFinished: (uid: string) => void;
   /** The node's volumes; without it volumeMounts stay unprepared (and no runtime accepts them). */
@@ -91,6 +91,8 @@ export class PodWorker {
   private readonly waiting = new Map<string, { reason: string; message?: string }>();
   private readonly probes: PodProbes;
   private readonly ac = new AbortController();
+  /** The newest sandbox's IPs at the last look (empty: it shares the node's network). */
+  private sandboxIPs: string[] = [];
   /** Admitted to the node (or found running, admitted before a restart). */
   private admitted = false;
   /** Why admission turned the pod away; kept so that a failed status write is retried as is. */
@@ -114,7 +116,7 @@ export class PodWorker {
     pod: Pod,
   ) {
     this.current = pod;
-    this.probes = deps.newProbes({ kick: () => this.kick(), pod: () => this.current });
+    this.probes = deps.newProbes({ kick: () => this.kick(), pod: () => this.current, podIPs: () => this.podIPs() });
     this.volumes = deps.volumes?.forPod({ pod: () => this.current, event: (t, r, m) => this.event(t, r, m), evict: (r, m, g) => this.evict(r, m, g), kick: () => this.kick() });
   }
 
@@ -213,7 +215,13 @@ export class PodWorker {
     const sandboxes = (await this.deps.runtime.listPodSandboxes()).filter((s) => s.metadata.uid === uid).sort((a, b) => b.createdAt - a.createdAt || b.metadata.attempt - a.metadata.attempt);
     const ids = new Set(sandboxes.map((s) => s.id));
     const containers = (await this.deps.runtime.listContainers()).filter((c) => ids.has(c.sandboxId));
+    this.sandboxIPs = sandboxes[0]?.ips ?? [];
     return { sandboxes, containers: await this.withTerminationMessages(containers) };
+  }
+
+  /** The pod's own IPs (bridge mode), else the node's: what probes, hooks and the downward API use. */
+  podIPs(): string[] {
+    return this.sandboxIPs.length ? this.sandboxIPs : this.deps.hostIPs();
   }
 
   /** One pass; returns when to look again (undefined: only on events). */
@@ -298,7 +306,13 @@ export class PodWorker {
       for (const s of sandboxes) if (s.state === 'SANDBOX_READY') await runtime.stopPodSandbox(s.id);
     }
     if (actions.createSandbox) {
-      sandboxId = await runtime.runPodSandbox(sandboxConfig(pod, this.deps.logRoot, actions.attempt));
+      try {
+        sandboxId = await runtime.runPodSandbox(sandboxConfig(pod, this.deps.logRoot, actions.attempt));
+      } catch (e) {
+        this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+        throw e;
+      }
+      this.sandboxIPs = (await runtime.podSandboxStatus(sandboxId))?.ips ?? [];
     }
     for (const k of actions.containersToKill) {
       await this.stopContainer(pod, k, k.gracePeriodSeconds, { running: true, event: true, message: k.reason });
@@ -493,7 +507,7 @@ export class PodWorker {
     return {
       pod,
       container: spec,
-      podIP: this.deps.hostIPs()[0] ?? '127.0.0.1',
+      podIP: this.podIPs()[0] ?? '127.0.0.1',
       exec: (cmd, t) => this.deps.runtime.execSync(containerId, cmd, t),
       sleep: (ms, s) => sleep(this.deps.clock, ms, s),
       timeoutMs,
@@ -599,7 +613,7 @@ export class PodWorker {
       services: this.deps.services(),
       nodeAllocatable: this.deps.nodeAllocatable(),
       hostIPs: this.deps.hostIPs(),
-      podIPs: this.deps.hostIPs(),
+      podIPs: this.podIPs(),
     });
   }
 

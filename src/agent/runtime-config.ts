@@ -35,7 +35,7 @@ export function sandboxConfig(pod: Pod, logRoot: string, attempt: number): PodSa
     logDirectory: podLogDirectory(logRoot, pod),
     labels: { ...(meta.labels ?? {}), [podLabels.uid]: meta.uid ?? '', [podLabels.name]: meta.name ?? '', [podLabels.namespace]: meta.namespace ?? '' },
     annotations: { ...(meta.annotations ?? {}) },
-    hostNetwork: true,
+    hostNetwork: !!pod.spec?.hostNetwork,
   };
 }
 

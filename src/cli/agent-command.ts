@@ -13,6 +13,7 @@ import { type ClientConfig, loadKubeconfig } from '../client/client-config.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
 import { agentFlagHelp, agentFlagOptions, parseAgentFlags, type AgentFlags } from './agent-flags.js';
 import { capstanVersion } from './version.js';
+import { parseIpv4Cidr } from '../controllers/nodeipam/cidr-set.js';
 
 const help = `Usage: capstan agent (--server URL --token TOKEN --ca-file PATH | --kubeconfig PATH) [flags]
 
@@ -24,7 +25,8 @@ Flags:
   --data-dir PATH              agent state and pod logs (default /var/lib/capstan-agent as root, else ~/.capstan-agent)
   --bind-address IP            address of the agent's HTTPS endpoint (default 0.0.0.0)
   --port N                     port of the agent's HTTPS endpoint (default 10250; 0 picks a free port)
-${agentFlagHelp}  --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
+${agentFlagHelp}  --cluster-cidr CIDR          the cluster's pod range, routed from bridge-mode pods (default 10.42.0.0/16)
+  --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
 `;
 
@@ -42,6 +44,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
         'bind-address': { type: 'string', default: '0.0.0.0' },
         port: { type: 'string', default: '10250' },
         ...agentFlagOptions,
+        'cluster-cidr': { type: 'string' },
         'log-level': { type: 'string' },
         v: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -62,6 +65,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   try {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${JSON.stringify(args.port)}`);
     flags = parseAgentFlags(args);
+    if (args['cluster-cidr'] && !parseIpv4Cidr(args['cluster-cidr'])) throw new Error(`invalid --cluster-cidr ${JSON.stringify(args['cluster-cidr'])}: must be an IPv4 CIDR such as 10.42.0.0/16`);
     logger = createLogger(parseLogLevel(args['log-level'] ?? args.v));
     if (!args.kubeconfig && !(args.server && args.token && args['ca-file'])) throw new Error('either --kubeconfig or all of --server, --token and --ca-file are required');
   } catch (e) {
@@ -97,6 +101,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
       port,
       clusterCaPem: config.caPem,
       kubeletVersion: capstanVersion.gitVersion,
+      clusterCidr: args['cluster-cidr'] || undefined,
       logger: logger.child('agent'),
       onReady: ({ nodeName, port: p }) => process.stdout.write(`Capstan agent is ready: node ${nodeName}, port ${p}\n`),
     }).run(ac.signal);

@@ -7,6 +7,7 @@ import { parseQuantity } from '../api/quantity.js';
 import type { NodeFlags } from '../agent/node/node-flags.js';
 import { nodeFlagHelp, nodeFlagOptions, parseNodeFlags } from '../agent/node/node-flags.js';
 import type { RuntimeWanted } from '../agent/runtime/detect.js';
+import { type NetworkWanted, parseNetworkFlag } from '../agent/network/mode.js';
 
 export const agentFlagOptions = {
   ...nodeFlagOptions,
@@ -17,9 +18,14 @@ export const agentFlagOptions = {
   'container-log-max-size': { type: 'string' },
   'container-log-max-files': { type: 'string' },
   'container-runtime': { type: 'string' },
+  network: { type: 'string' },
+  'cni-bin-dir': { type: 'string' },
 } as const;
 
 export const agentFlagHelp = `  --container-runtime NAME     auto (default: sandbox when root with runc installed, else process), process or sandbox
+  --network MODE               pod networking: auto (default: bridge when root with the CNI bridge, host-local and
+                               loopback plugins installed, else host), bridge or host
+  --cni-bin-dir DIR            where to look first for the CNI plugins (then /usr/lib/cni, /opt/cni/bin)
   --node-name NAME             the Node's name (default: the host name, lower-cased)
   --node-ip IP                 the Node's InternalIP (default: the host's first non-loopback IPv4)
   --max-pods N                 pods this node runs at most (default 110)
@@ -37,6 +43,8 @@ export interface AgentFlags {
   containerLogMaxBytes: number;
   containerLogMaxFiles: number;
   containerRuntime: RuntimeWanted;
+  network: NetworkWanted;
+  cniBinDir?: string;
 }
 
 type Args = { [K in keyof typeof agentFlagOptions]?: string };
@@ -72,5 +80,7 @@ export function parseAgentFlags(args: Args): AgentFlags {
     containerLogMaxBytes,
     containerLogMaxFiles: args['container-log-max-files'] !== undefined ? nonNegativeInt('container-log-max-files', args['container-log-max-files'], 2) : 5,
     containerRuntime: runtimeFlag(args['container-runtime']),
+    network: parseNetworkFlag(args.network),
+    cniBinDir: args['cni-bin-dir'] || undefined,
   };
 }

@@ -4,18 +4,24 @@
  */
 import type { ControllerSettings } from '../controllers/context.js';
 import { parseDuration } from '../util/duration.js';
+import { cidrSetConfig } from '../controllers/nodeipam/cidr-set.js';
+import { defaultClusterCidr, defaultNodeCidrMaskSize } from '../controllers/nodeipam/nodeipam-controller.js';
 
 export const controllerFlagOptions = {
   'node-monitor-grace-period': { type: 'string' },
   'terminated-pod-gc-threshold': { type: 'string' },
+  'cluster-cidr': { type: 'string' },
+  'node-cidr-mask-size': { type: 'string' },
 } as const;
 
 export const controllerFlagHelp = `  --node-monitor-grace-period DURATION  a node silent this long is marked Unknown and tainted (default 40s)
   --terminated-pod-gc-threshold N      finished pods kept before the oldest are deleted (default 12500; 0 keeps all)
+  --cluster-cidr CIDR                  the range the nodes' pod CIDRs are cut from (default 10.42.0.0/16)
+  --node-cidr-mask-size N              the mask size of each node's pod CIDR (default 24)
 `;
 
 /** Throws an Error naming the bad flag. */
-export function parseControllerFlags(args: { 'node-monitor-grace-period'?: string; 'terminated-pod-gc-threshold'?: string }): ControllerSettings {
+export function parseControllerFlags(args: { 'node-monitor-grace-period'?: string; 'terminated-pod-gc-threshold'?: string; 'cluster-cidr'?: string; 'node-cidr-mask-size'?: string }): ControllerSettings {
   const settings: ControllerSettings = {};
   if (args['node-monitor-grace-period'] !== undefined) settings.nodeMonitorGracePeriodMs = parseDuration(args['node-monitor-grace-period']);
   const threshold = args['terminated-pod-gc-threshold'];
@@ -24,5 +30,13 @@ export function parseControllerFlags(args: { 'node-monitor-grace-period'?: strin
     if (!/^\d+$/.test(threshold.trim()) || !Number.isSafeInteger(n)) throw new Error(`invalid --terminated-pod-gc-threshold ${JSON.stringify(threshold)}: must be a non-negative integer`);
     settings.terminatedPodGcThreshold = n;
   }
+  const mask = args['node-cidr-mask-size'];
+  if (mask !== undefined) {
+    if (!/^\d+$/.test(mask.trim())) throw new Error(`invalid --node-cidr-mask-size ${JSON.stringify(mask)}: must be an integer`);
+    settings.nodeCidrMaskSize = Number(mask);
+  }
+  if (args['cluster-cidr'] !== undefined) settings.clusterCidr = args['cluster-cidr'];
+  // Checked here so that a bad pair fails at start, not when the controller is built.
+  cidrSetConfig(settings.clusterCidr ?? defaultClusterCidr, settings.nodeCidrMaskSize ?? defaultNodeCidrMaskSize);
   return settings;
 }

@@ -203,6 +203,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
     const wildcard = bind === '0.0.0.0' || bind === '::';
     const agent = new NodeAgent(agentClient, {
       ...agentFlags,
+      clusterCidr: settings.clusterCidr,
       nodeIP: agentFlags.nodeIP ?? (wildcard ? undefined : bind),
       dataDir: join(dataDir, 'agent'),
       bindAddress: agentFlags.nodeIP ?? bind,

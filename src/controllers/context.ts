@@ -25,6 +25,10 @@ export interface ControllerSettings {
   nodeMonitorGracePeriodMs?: number;
   /** --terminated-pod-gc-threshold (default 12,500; 0 turns collection of terminated pods off). */
   terminatedPodGcThreshold?: number;
+  /** --cluster-cidr, the range node pod CIDRs come from (default 10.42.0.0/16). */
+  clusterCidr?: string;
+  /** --node-cidr-mask-size (default 24). */
+  nodeCidrMaskSize?: number;
 }
 
 /** A started controller runs until `signal` aborts, then resolves once stopped. */

@@ -29,13 +29,15 @@ export interface StartOptions {
   agent?: boolean;
   /** The agent's container runtime (default `process`, which every machine can run). */
   runtime?: 'process' | 'sandbox';
+  /** The agent's pod network (default `host`, so that tests behave alike on every machine). */
+  network?: 'host' | 'bridge';
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
   const args = [capstanBin, 'server', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn'];
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
-  args.push(...(opts.agent ? ['--agent-port', '0', '--node-name', 'capstan-e2e', '--container-runtime', opts.runtime ?? 'process'] : ['--disable-agent']));
+  args.push(...(opts.agent ? ['--agent-port', '0', '--node-name', 'capstan-e2e', '--container-runtime', opts.runtime ?? 'process', '--network', opts.network ?? 'host'] : ['--disable-agent']));
   args.push(...(opts.extraArgs ?? []));
   // Without the in-process controllers nothing creates each namespace's `default` ServiceAccount,
   // so the ServiceAccount admission plugin would refuse every pod (as kube-apiserver does when no
@@ -89,6 +91,7 @@ export function killContainers(dataDir: string): void {
   // Sandbox root filesystems are overlays over the host's `/`: unmount them before anyone deletes the dir.
   const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dataDir}/`));
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
+  deleteNetworkNamespaces(dataDir);
   if (!existsSync(root)) return;
   for (const id of readdirSync(root)) {
     try {
@@ -96,6 +99,23 @@ export function killContainers(dataDir: string): void {
       if (rec.process?.pid) process.kill(-rec.process.pid, 'SIGKILL');
     } catch {
       // gone already, or no record
+    }
+  }
+}
+
+/** Deletes the network namespaces of the sandboxes the agent under `dataDir` recorded (bridge mode). */
+function deleteNetworkNamespaces(dataDir: string): void {
+  for (const runtime of ['runtime', 'sandbox-runtime']) {
+    const dir = join(dataDir, 'agent', runtime, 'sandboxes');
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir)) {
+      try {
+        const rec = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { network?: { netnsPath?: string } };
+        const ns = rec.network?.netnsPath;
+        if (ns && existsSync(ns)) spawnSync('ip', ['netns', 'delete', ns.split('/').pop()!]);
+      } catch {
+        // unreadable: nothing to clean
+      }
     }
   }
 }

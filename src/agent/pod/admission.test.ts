@@ -74,6 +74,13 @@ describe('admitPod', () => {
     assert.deepEqual(admitPod({ pod: withPort(8081), node: node(), otherPods: [withPort(8080)] }), { admit: true });
   });
 
+  test('on a bridge-mode node a containerPort is no host port; on a host-mode node it is', () => {
+    const web = pod({}, { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 8080 }] }] });
+    const labelled = (mode: string) => node({ labels: { 'capstan.io/network-mode': mode } });
+    assert.deepEqual(admitPod({ pod: web, node: labelled('bridge'), otherPods: [web] }), { admit: true });
+    assert.equal(admitPod({ pod: web, node: labelled('host'), otherPods: [web] }).admit, false);
+  });
+
   test('only NoExecute taints matter, and tolerations apply', () => {
     const taints = [{ key: 'dedicated', value: 'ml', effect: 'NoExecute' }];
     const r = admitPod({ pod: pod(), node: node({ taints }), otherPods: [] });

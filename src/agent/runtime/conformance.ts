@@ -7,12 +7,19 @@
  * The factory receives the events sink the runtime must report to; its `reopen` builds a new
  * runtime on the same state directory, reporting to the same sink, after the suite closed the
  * previous one (a restarted agent).
+ *
+ * With `bridge` the runtime was built with a bridge-mode pod network: sandboxes are created with
+ * their own network, and the suite also checks their addresses, that two pods listen on the same
+ * port side by side, that the network survives a restarted runtime and that it is given back.
  */
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { netnsPath, netnsName } from '../network/netns.js';
 import { RuntimeError, type ContainerConfig, type ContainerRuntime, type ContainerState, type ContainerStatus, type PodSandboxConfig, type RuntimeEvents } from './runtime.js';
 
 export interface RuntimeFixture {
@@ -64,6 +71,8 @@ class Harness {
   readonly exits: ContainerStatus[] = [];
   private serial = 0;
 
+  constructor(private readonly bridge = false) {}
+
   async setUp(make: (events: RuntimeEvents) => Promise<RuntimeFixture>): Promise<void> {
     this.logDir = await mkdtemp(path.join(os.tmpdir(), 'capstan-runtime-logs-'));
     this.fixture = await make({ onContainerExit: (s) => this.exits.push(s) });
@@ -98,7 +107,7 @@ class Harness {
       logDirectory: path.join(this.logDir, `default_${name}_uid-${name}`),
       labels: { app: 'conformance', 'io.kubernetes.pod.name': name },
       annotations: { note: 'conformance' },
-      hostNetwork: true,
+      hostNetwork: !this.bridge,
     };
   }
 
@@ -180,11 +189,30 @@ async function assertRuntimeError(p: Promise<unknown>, reason: RuntimeError['rea
   return caught;
 }
 
-export function runtimeConformanceSuite(name: string, make: (events: RuntimeEvents) => Promise<RuntimeFixture>): void {
+export interface ConformanceOptions {
+  /** The runtime has a bridge-mode pod network whose addresses come from `podCidr` (a /24). */
+  bridge?: { podCidr: string };
+}
+
+/** Answers one line per connection on `port` in the container's network. */
+const HELLO_SERVER = (port: number, text: string) => `require('net').createServer((s) => s.end(${JSON.stringify(text)})).listen(${port})`;
+
+async function readFrom(ip: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = connect(port, ip);
+    let out = '';
+    s.setTimeout(2000, () => s.destroy());
+    s.on('data', (d) => (out += d.toString()));
+    s.on('error', () => resolve(undefined));
+    s.on('close', () => resolve(out || undefined));
+  });
+}
+
+export function runtimeConformanceSuite(name: string, make: (events: RuntimeEvents) => Promise<RuntimeFixture>, opts: ConformanceOptions = {}): void {
   describe(`${name} runtime conformance`, () => {
     let h: Harness;
     beforeEach(async () => {
-      h = new Harness();
+      h = new Harness(!!opts.bridge);
       await h.setUp(make);
     });
     afterEach(async () => {
@@ -415,5 +443,48 @@ export function runtimeConformanceSuite(name: string, make: (events: RuntimeEven
       await h.waitForState(id, 'CONTAINER_EXITED');
       assert.equal(h.exits.filter((e) => e.id === id).length, 1);
     });
+
+    if (opts.bridge) {
+      const prefix = opts.bridge.podCidr.split('.').slice(0, 3).join('.');
+      const node = JSON.stringify(process.execPath);
+
+      test('bridge: each sandbox gets its own address; two pods listen on one port side by side', async () => {
+        const a = await h.sandbox('web-a');
+        const b = await h.sandbox('web-b');
+        const ipA = (await h.runtime.podSandboxStatus(a.id))?.ips[0];
+        const ipB = (await h.runtime.podSandboxStatus(b.id))?.ips[0];
+        assert.ok(ipA?.startsWith(`${prefix}.`), `pod address ${ipA} in ${opts.bridge!.podCidr}`);
+        assert.ok(ipB?.startsWith(`${prefix}.`));
+        assert.notEqual(ipA, ipB);
+        await h.run(a, 'srv', `exec ${node} -e "${HELLO_SERVER(8080, 'a').replace(/"/g, '\\"')}"`);
+        await h.run(b, 'srv', `exec ${node} -e "${HELLO_SERVER(8080, 'b').replace(/"/g, '\\"')}"`);
+        assert.equal(await poll('pod a to answer', () => readFrom(ipA!, 8080)), 'a');
+        assert.equal(await poll('pod b to answer', () => readFrom(ipB!, 8080)), 'b');
+        // exec runs in the pod's network: the pod's loopback is its own.
+        const id = (await h.runtime.listContainers({ sandboxId: a.id }))[0]!.id;
+        const r = await h.runtime.execSync(id, [process.execPath, '-e', `require('net').connect(8080, '127.0.0.1').on('data', (d) => process.stdout.write(d))`], 10_000);
+        assert.equal(r.stdout.toString(), 'a');
+      });
+
+      test('bridge: a hostNetwork sandbox gets no namespace or address of its own', async () => {
+        const config = { ...h.sandboxConfig('hostnet'), hostNetwork: true };
+        const id = await h.runtime.runPodSandbox(config);
+        assert.deepEqual((await h.runtime.podSandboxStatus(id))?.ips, []);
+        assert.equal(existsSync(netnsPath(netnsName(id))), false);
+      });
+
+      test('bridge: the address survives a reopened runtime; stopping the sandbox gives the network back', async () => {
+        const sb = await h.sandbox('keeper');
+        const ip = (await h.runtime.podSandboxStatus(sb.id))?.ips[0];
+        assert.ok(ip);
+        assert.ok(existsSync(netnsPath(netnsName(sb.id))));
+        const rt = await h.reopen();
+        assert.deepEqual((await rt.podSandboxStatus(sb.id))?.ips, [ip]);
+        await rt.stopPodSandbox(sb.id);
+        assert.equal(existsSync(netnsPath(netnsName(sb.id))), false, 'the network namespace is deleted');
+        await rt.stopPodSandbox(sb.id);
+        await rt.removePodSandbox(sb.id);
+      });
+    }
   });
 }

@@ -5,6 +5,7 @@
  */
 import type { ContainerRuntime, RuntimeEvents } from './runtime.js';
 import type { Logger } from '../../util/logger.js';
+import type { PodNetwork } from '../network/pod-network.js';
 import { ProcessRuntime } from './process/process-runtime.js';
 import { probeSandboxHost } from './sandbox/probe.js';
 import { findRunc } from './sandbox/runc.js';
@@ -32,6 +33,8 @@ export interface DetectRuntimeOptions {
   logMaxFiles?: number;
   events?: RuntimeEvents;
   logger?: Logger;
+  /** Bridge mode's pod network, handed to the runtime (which owns the sandbox's network, as in the CRI). */
+  network?: PodNetwork;
 }
 
 /** Builds the runtime asked for, or the one chooseRuntime picks for this host. */
@@ -45,7 +48,7 @@ export async function detectRuntime(opts: DetectRuntimeOptions): Promise<{ runti
   const found = chooseRuntime({ uid, runc, probeFailure });
   if (want === 'sandbox' && found.name !== 'sandbox') throw new Error(`the sandbox runtime cannot run here: ${found.why}`);
   const choice: RuntimeChoice = want === 'process' ? { name: 'process', why: 'asked for' } : found;
-  const common = { events: opts.events, logger: opts.logger, logMaxBytes: opts.logMaxBytes, logMaxFiles: opts.logMaxFiles };
+  const common = { events: opts.events, logger: opts.logger, logMaxBytes: opts.logMaxBytes, logMaxFiles: opts.logMaxFiles, network: opts.network };
   const runtime =
     choice.name === 'sandbox'
       ? new SandboxRuntime({ rootDir: opts.sandboxRoot, runc: choice.runc, ...common })

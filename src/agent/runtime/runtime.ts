@@ -25,7 +25,7 @@ export interface PodSandboxConfig {
   logDirectory: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  /** Shares the node's network (always true for the process runtime). */
+  /** Shares the node's network (spec.hostNetwork); in `host` mode every sandbox shares it regardless. */
   hostNetwork: boolean;
   dns?: { servers: string[]; searches: string[]; options: string[] };
 }

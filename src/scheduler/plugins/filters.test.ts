@@ -142,6 +142,12 @@ describe('NodePorts', () => {
     info.addPod(makePod('a', { ports: [{ containerPort: 80 }] }));
     assert.deepEqual(filterWith(pl, makePod('p', { ports: [{ containerPort: 80 }] }), info, pl).reasons, [reason]);
   });
+  test('on bridge-network nodes only declared hostPorts conflict: replicas share a containerPort', () => {
+    const info = new NodeInfo(makeNode('n', { labels: { 'capstan.io/network-mode': 'bridge' } }));
+    info.addPod(makePod('a', { ports: [{ containerPort: 80 }, { containerPort: 81, hostPort: 9090 }] }));
+    assert.equal(filterWith(pl, makePod('p', { ports: [{ containerPort: 80 }] }), info, pl).code, 'Success');
+    assert.deepEqual(filterWith(pl, makePod('p', { ports: [{ containerPort: 82, hostPort: 9090 }] }), info, pl).reasons, [reason]);
+  });
 });
 
 describe('NodeUnschedulable and NodeName', () => {

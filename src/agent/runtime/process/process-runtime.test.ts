@@ -3,7 +3,7 @@
  * runtime does: its config checks, environment, process groups, exit files and re-adoption edge
  * cases, log rotation, and its pure decisions.
  */
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseCriLog, runtimeConformanceSuite } from '../conformance.js';
+import { bridgeUnavailable, testPodNetwork } from '../../network/test-network.js';
 import { RuntimeError, type ContainerConfig, type ContainerStatus, type PodSandboxConfig } from '../runtime.js';
 import { containerEnvironment, DEFAULT_PATH, resolveExecutable, workingDirError } from './container-env.js';
 import { decideExit, exitCodeOf } from './exit-status.js';
@@ -25,6 +26,27 @@ runtimeConformanceSuite('process', async (events) => {
     cleanup: () => rm(rootDir, { recursive: true, force: true }),
   };
 });
+
+// The same suite in bridge mode: containers run in their pod's network namespace.
+const noBridge = await bridgeUnavailable();
+if (noBridge) {
+  console.log(`# skipping the process runtime's bridge-mode conformance: ${noBridge}`);
+} else {
+  const net = await testPodNetwork(`cpp${process.pid % 100000}`, '10.42.252.0/24');
+  after(() => net.cleanup());
+  runtimeConformanceSuite(
+    'process (bridge network)',
+    async (events) => {
+      const rootDir = await mkdtemp(path.join(os.tmpdir(), 'capstan-process-runtime-'));
+      return {
+        runtime: new ProcessRuntime({ rootDir, events, network: net.network }),
+        reopen: async () => new ProcessRuntime({ rootDir, events, network: net.network }),
+        cleanup: () => rm(rootDir, { recursive: true, force: true }),
+      };
+    },
+    { bridge: { podCidr: net.podCidr } },
+  );
+}
 
 // ---- process-specific behaviour ----
 

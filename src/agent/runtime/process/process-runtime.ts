@@ -26,6 +26,8 @@ import {
 } from '../runtime.js';
 import { containerEnvironment, containerWorkingDir, resolveExecutable, workingDirError } from './container-env.js';
 import { runExecSync } from './exec-sync.js';
+import type { PodNetwork } from '../../network/pod-network.js';
+import { attachSandboxNetwork, checkSandboxNetworks, detachSandboxNetwork, netnsPrefix } from '../sandbox-network.js';
 import { startHostExec } from '../../streaming/host-exec.js';
 import { decideExit, wrapperArgv } from './exit-status.js';
 import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from './log-pump.js';
@@ -44,6 +46,8 @@ export interface ProcessRuntimeOptions {
   logger?: Logger;
   /** How often a container this instance did not start is checked for its exit (default 500 ms). */
   pollIntervalMs?: number;
+  /** Bridge mode: sandboxes that do not share the node's network get their own; containers run in it. */
+  network?: PodNetwork;
 }
 
 /** Exit code and reason containerd gives a container whose start failed. */
@@ -94,7 +98,13 @@ export class ProcessRuntime implements ContainerRuntime {
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     await this.ready();
     const rec: SandboxRecord = { id: newId(), config: structuredClone(config), state: 'SANDBOX_READY', createdAt: Date.now() };
-    await this.persist(() => this.store.saveSandbox(rec), `cannot record pod sandbox ${config.metadata.namespace}/${config.metadata.name}`);
+    await attachSandboxNetwork(this.opts.network, rec);
+    try {
+      await this.persist(() => this.store.saveSandbox(rec), `cannot record pod sandbox ${config.metadata.namespace}/${config.metadata.name}`);
+    } catch (err) {
+      await detachSandboxNetwork(this.opts.network, rec).catch(() => {});
+      throw err;
+    }
     this.sandboxes.set(rec.id, rec);
     return rec.id;
   }
@@ -103,7 +113,9 @@ export class ProcessRuntime implements ContainerRuntime {
     await this.ready();
     await Promise.all(this.containersOf(id).map((c) => this.stopContainer(c.id, 0)));
     const rec = this.sandboxes.get(id);
-    if (!rec || rec.state === 'SANDBOX_NOTREADY') return;
+    if (!rec) return;
+    const released = await detachSandboxNetwork(this.opts.network, rec);
+    if (rec.state === 'SANDBOX_NOTREADY' && !released) return;
     rec.state = 'SANDBOX_NOTREADY';
     await this.persist(() => this.store.saveSandbox(rec), `cannot record pod sandbox ${id}`);
   }
@@ -111,7 +123,9 @@ export class ProcessRuntime implements ContainerRuntime {
   async removePodSandbox(id: string): Promise<void> {
     await this.ready();
     await Promise.all(this.containersOf(id).map((c) => this.removeContainer(c.id)));
-    if (!this.sandboxes.has(id)) return;
+    const rec = this.sandboxes.get(id);
+    if (!rec) return;
+    await detachSandboxNetwork(this.opts.network, rec);
     await this.persist(() => this.store.removeSandbox(id), `cannot remove pod sandbox ${id}`);
     this.sandboxes.delete(id);
   }
@@ -215,7 +229,8 @@ export class ProcessRuntime implements ContainerRuntime {
       try {
         const drop = dropPrivileges(rec.config.user);
         const [file, ...args] = [...drop, exe.path, ...rec.config.command.slice(1), ...rec.config.args];
-        child = spawn('/bin/sh', wrapperArgv(exitFile, env.PWD, file!, args), {
+        const [sh, ...shArgs] = [...netnsPrefix(this.sandboxes.get(rec.sandboxId)), '/bin/sh', ...wrapperArgv(exitFile, env.PWD, file!, args)];
+        child = spawn(sh!, shArgs, {
           cwd,
           env,
           detached: true,
@@ -314,9 +329,9 @@ export class ProcessRuntime implements ContainerRuntime {
     const cwd = containerWorkingDir(rec.config.workingDir);
     const exe = await resolveExecutable(cmd[0]!, env.PATH ?? '', cwd);
     if (!exe.ok) throw new RuntimeError('RunContainerError', exe.message);
-    // As the container's user, with its groups (setpriv, as the container itself).
-    const drop = dropPrivileges(rec.config.user);
-    if (drop.length > 0) return runExecSync({ file: drop[0]!, argv0: 'setpriv', args: [...drop.slice(1), exe.path, ...cmd.slice(1)], env, cwd, timeoutMs });
+    // In the pod's network namespace (bridge mode) and as the container's user, with its groups.
+    const prefix = [...netnsPrefix(this.sandboxes.get(rec.sandboxId)), ...dropPrivileges(rec.config.user)];
+    if (prefix.length > 0) return runExecSync({ file: prefix[0]!, argv0: path.basename(prefix[0]!), args: [...prefix.slice(1), exe.path, ...cmd.slice(1)], env, cwd, timeoutMs });
     return runExecSync({ file: exe.path, argv0: cmd[0]!, args: cmd.slice(1), env, cwd, timeoutMs });
   }
 
@@ -330,8 +345,8 @@ export class ProcessRuntime implements ContainerRuntime {
     const cwd = containerWorkingDir(rec.config.workingDir);
     const exe = await resolveExecutable(cmd[0]!, env.PATH ?? '', cwd);
     if (!exe.ok) throw new RuntimeError('RunContainerError', exe.message);
-    const drop = dropPrivileges(rec.config.user);
-    if (drop.length > 0) return startHostExec({ file: drop[0]!, argv: ['setpriv', ...drop.slice(1), exe.path, ...cmd.slice(1)], env, cwd, tty: opts.tty, stdin: opts.stdin });
+    const prefix = [...netnsPrefix(this.sandboxes.get(rec.sandboxId)), ...dropPrivileges(rec.config.user)];
+    if (prefix.length > 0) return startHostExec({ file: prefix[0]!, argv: [path.basename(prefix[0]!), ...prefix.slice(1), exe.path, ...cmd.slice(1)], env, cwd, tty: opts.tty, stdin: opts.stdin });
     return startHostExec({ file: exe.path, argv: cmd, env, cwd, tty: opts.tty, stdin: opts.stdin });
   }
 
@@ -365,6 +380,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const { sandboxes, containers } = await this.store.load((file, err) => this.log.warn('skipping unreadable runtime state', { file, error: errorMessage(err) }));
     for (const s of sandboxes) this.sandboxes.set(s.id, s);
     for (const c of containers) this.containers.set(c.id, c);
+    await checkSandboxNetworks(this.opts.network, sandboxes, (msg, fields) => this.log.warn(msg, fields));
     for (const c of containers) {
       if (c.state !== 'CONTAINER_RUNNING') continue;
       this.watch(c.id);

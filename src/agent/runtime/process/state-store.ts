@@ -16,12 +16,17 @@ import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs
 import path from 'node:path';
 import type { ContainerConfig, ContainerState, ContainerStatus, PodSandboxConfig, PodSandboxStatus, SandboxState } from '../runtime.js';
 import type { ProcessIdentity } from './proc.js';
+import type { PodNetworkAttachment } from '../../network/pod-network.js';
 
 export interface SandboxRecord {
   id: string;
   config: PodSandboxConfig;
   state: SandboxState;
   createdAt: number;
+  /** Its own network namespace and addresses (bridge mode); absent when it shares the node's. */
+  network?: PodNetworkAttachment;
+  /** Set once the network was torn down (the sandbox was stopped). */
+  networkReleased?: boolean;
 }
 
 export interface ContainerRecord {
@@ -152,7 +157,7 @@ export function errorMessage(err: unknown): string {
 
 /** A sandbox record as the CRI reports it (host network: no IPs of its own). */
 export function sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
-  return { id: rec.id, metadata: { ...rec.config.metadata }, state: rec.state, createdAt: rec.createdAt, ips: [], labels: { ...rec.config.labels }, annotations: { ...rec.config.annotations } };
+  return { id: rec.id, metadata: { ...rec.config.metadata }, state: rec.state, createdAt: rec.createdAt, ips: [...(rec.network?.ips ?? [])], labels: { ...rec.config.labels }, annotations: { ...rec.config.annotations } };
 }
 
 /** A container record as the CRI reports it. */

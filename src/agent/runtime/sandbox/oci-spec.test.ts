@@ -42,6 +42,8 @@ test('ociSpec: namespaces without network for host-network pods, process, root a
     ociSpec({ ...input, hostNetwork: false }).linux.namespaces.map((n) => n.type),
     ['pid', 'ipc', 'uts', 'mount', 'network'],
   );
+  // Bridge mode: the container joins its pod's network namespace.
+  assert.deepEqual(ociSpec({ ...input, hostNetwork: false, netnsPath: '/run/netns/capstan-0123' }).linux.namespaces.at(-1), { type: 'network', path: '/run/netns/capstan-0123' });
   assert.deepEqual(spec.process.args, input.args);
   assert.deepEqual(spec.process.env, input.env);
   assert.equal(spec.process.cwd, '/srv');
@@ -74,6 +76,7 @@ test('cgroupResources: limits that are set, nothing for unset or zero', () => {
 test('hostsFile and resolvConf', () => {
   assert.equal(hostsFile({ hostNetwork: true, hostHosts: '127.0.0.1 node\n', hostname: 'p' }), '127.0.0.1 node\n');
   assert.match(hostsFile({ hostNetwork: false, hostHosts: '', hostname: 'p' }), /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
+  assert.match(hostsFile({ hostNetwork: false, hostHosts: '', hostname: 'web-1', podIPs: ['10.42.0.7'] }), /fe00::2\tip6-allrouters\n10\.42\.0\.7\tweb-1\n$/);
   assert.equal(resolvConf(undefined, 'nameserver 1.1.1.1\n'), 'nameserver 1.1.1.1\n');
   assert.equal(resolvConf({ servers: [], searches: [], options: [] }, 'host\n'), 'host\n');
   assert.equal(resolvConf({ servers: ['10.0.0.10'], searches: ['ns.svc.cluster.local', 'svc.cluster.local'], options: ['ndots:5'] }, ''), 'search ns.svc.cluster.local svc.cluster.local\nnameserver 10.0.0.10\noptions ndots:5\n');

@@ -2,9 +2,9 @@
  * The OCI runtime configuration (config.json) of a sandbox-runtime container, and the per-pod
  * files it bind-mounts, as pure functions of plain data. The shape follows runc's default spec
  * (`runc spec`) and containerd's defaults for the kubelet: mount, PID, IPC and UTS namespaces
- * (the network namespace is the host's for now), the usual pseudo-filesystems, rlimits inherited
- * from the agent (as containerd does), cgroup limits from the CRI's LinuxContainerResources, and
- * what the container's security context decides (oci-security.ts).
+ * (the network namespace is the pod's own in bridge mode, else the host's), the usual
+ * pseudo-filesystems, rlimits inherited from the agent (as containerd does), cgroup limits from the
+ * CRI's LinuxContainerResources, and what the container's security context decides (oci-security.ts).
  */
 import path from 'node:path';
 import type { LinuxContainerResources, Mount } from '../runtime.js';
@@ -37,6 +37,8 @@ export interface OciSpecInput extends SecurityInput {
   resources?: LinuxContainerResources;
   /** Share the host's network namespace (no network namespace of its own). */
   hostNetwork: boolean;
+  /** The pod's network namespace to join (bridge mode); without it a non-host-network container gets a new, empty one. */
+  netnsPath?: string;
 }
 
 export interface OciSpec {
@@ -54,7 +56,7 @@ export interface OciSpec {
   hostname: string;
   mounts: OciMount[];
   linux: {
-    namespaces: { type: string }[];
+    namespaces: { type: string; path?: string }[];
     cgroupsPath: string;
     devices?: OciDevice[];
     resources: {
@@ -90,7 +92,8 @@ function bind(destination: string, source: string, readonly: boolean): OciMount 
 
 /** The config.json of one container. */
 export function ociSpec(input: OciSpecInput): OciSpec {
-  const namespaces = ['pid', 'ipc', 'uts', 'mount', ...(input.hostNetwork ? [] : ['network'])].map((type) => ({ type }));
+  const namespaces: { type: string; path?: string }[] = ['pid', 'ipc', 'uts', 'mount'].map((type) => ({ type }));
+  if (!input.hostNetwork) namespaces.push(input.netnsPath ? { type: 'network', path: input.netnsPath } : { type: 'network' });
   const volumes = input.mounts.map((m) => bind(path.posix.normalize(m.containerPath).replace(/(.)\/+$/, '$1'), m.hostPath, m.readonly));
   // A volume mounted over one of the pod's files (a user's own /etc/hosts) wins: it comes later.
   const podFiles = input.podFiles.filter((f) => !volumes.some((v) => v.destination === f.containerPath)).map((f) => bind(f.containerPath, f.hostPath, false));
@@ -135,9 +138,9 @@ export function cgroupResources(r: LinuxContainerResources | undefined): Pick<Oc
 
 /**
  * The pod's /etc/hosts. A host-network pod sees the node's own file, as the kubelet gives it; any
- * other pod gets the kubelet's managed file (its IP line is added once pods have IPs).
+ * other pod gets the kubelet's managed file, which ends with its own IPs and hostname.
  */
-export function hostsFile(opts: { hostNetwork: boolean; hostHosts: string; hostname: string }): string {
+export function hostsFile(opts: { hostNetwork: boolean; hostHosts: string; hostname: string; podIPs?: string[] }): string {
   if (opts.hostNetwork) return opts.hostHosts;
   return [
     '# Kubernetes-managed hosts file.',
@@ -147,6 +150,7 @@ export function hostsFile(opts: { hostNetwork: boolean; hostHosts: string; hostn
     'fe00::0\tip6-mcastprefix',
     'fe00::1\tip6-allnodes',
     'fe00::2\tip6-allrouters',
+    ...(opts.podIPs ?? []).map((ip) => `${ip}\t${opts.hostname}`),
     '',
   ].join('\n');
 }

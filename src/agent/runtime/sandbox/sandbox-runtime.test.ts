@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runtimeConformanceSuite } from '../conformance.js';
+import { bridgeUnavailable, testPodNetwork } from '../../network/test-network.js';
 import type { ContainerConfig, ContainerStatus, PodSandboxConfig } from '../runtime.js';
 import { cgroupVersion, removeCgroup } from './cgroup.js';
 import { sandboxUnavailable } from './probe.js';
@@ -30,6 +31,26 @@ if (!skip) {
       cleanup: () => rm(rootDir, { recursive: true, force: true }),
     };
   });
+  // The same suite in bridge mode: the OCI spec joins the pod's network namespace.
+  const noBridge = await bridgeUnavailable();
+  if (noBridge) {
+    console.log(`# skipping the sandbox runtime's bridge-mode conformance: ${noBridge}`);
+  } else {
+    const net = await testPodNetwork(`cps${process.pid % 100000}`, '10.42.253.0/24');
+    after(() => net.cleanup());
+    runtimeConformanceSuite(
+      'sandbox (bridge network)',
+      async (events) => {
+        const rootDir = await mkdtemp(path.join(os.tmpdir(), 'capstan-sandbox-runtime-'));
+        return {
+          runtime: new SandboxRuntime({ rootDir, runc: runc!, events, network: net.network }),
+          reopen: async () => new SandboxRuntime({ rootDir, runc: runc!, events, network: net.network }),
+          cleanup: () => rm(rootDir, { recursive: true, force: true }),
+        };
+      },
+      { bridge: { podCidr: net.podCidr } },
+    );
+  }
 }
 
 async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {

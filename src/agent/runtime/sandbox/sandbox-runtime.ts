@@ -1,6 +1,6 @@
 /**
  * The `sandbox` container runtime: runc runs each container in mount, PID, IPC and UTS
- * namespaces of its own (the host's network, for now) and a cgroup at
+ * namespaces of its own (and the pod's network namespace in bridge mode) and a cgroup at
  * /capstan/<sandbox>/<container> with the container's limits. Its root filesystem is an overlay
  * over the host's `/` with a private upper layer (rootfs.ts); each pod has its own /etc/hosts,
  * /etc/resolv.conf and /etc/hostname; volumes are bind mounts (oci-spec.ts). The container's
@@ -48,6 +48,8 @@ import { cgroupVersion, readOomKills, removeCgroup, statsCgroup, type CgroupVers
 import { resolveInContainer } from './container-path.js';
 import { hostsFile, ociSpec, resolvConf } from './oci-spec.js';
 import { Runc, RuncError } from './runc.js';
+import type { PodNetwork } from '../../network/pod-network.js';
+import { attachSandboxNetwork, checkSandboxNetworks, detachSandboxNetwork } from '../sandbox-network.js';
 import { mountOverlay, unmount } from './rootfs.js';
 import { securityInput } from './security-input.js';
 
@@ -65,6 +67,8 @@ export interface SandboxRuntimeOptions {
   pollIntervalMs?: number;
   /** Parent of every container's cgroup (default /capstan). */
   cgroupParent?: string;
+  /** Bridge mode: sandboxes that do not share the node's network get their own namespace. */
+  network?: PodNetwork;
 }
 
 const START_ERROR = { exitCode: 128, reason: 'StartError' } as const;
@@ -116,10 +120,16 @@ export class SandboxRuntime implements ContainerRuntime {
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     await this.ready();
     const rec: SandboxRecord = { id: newId(), config: structuredClone(config), state: 'SANDBOX_READY', createdAt: Date.now() };
-    await this.persist(async () => {
-      await this.writePodFiles(rec);
-      await this.store.saveSandbox(rec);
-    }, `cannot record pod sandbox ${config.metadata.namespace}/${config.metadata.name}`);
+    await attachSandboxNetwork(this.opts.network, rec);
+    try {
+      await this.persist(async () => {
+        await this.writePodFiles(rec);
+        await this.store.saveSandbox(rec);
+      }, `cannot record pod sandbox ${config.metadata.namespace}/${config.metadata.name}`);
+    } catch (err) {
+      await detachSandboxNetwork(this.opts.network, rec).catch(() => {});
+      throw err;
+    }
     this.sandboxes.set(rec.id, rec);
     return rec.id;
   }
@@ -128,7 +138,9 @@ export class SandboxRuntime implements ContainerRuntime {
     await this.ready();
     await Promise.all(this.containersOf(id).map((c) => this.stopContainer(c.id, 0)));
     const rec = this.sandboxes.get(id);
-    if (!rec || rec.state === 'SANDBOX_NOTREADY') return;
+    if (!rec) return;
+    const released = await detachSandboxNetwork(this.opts.network, rec);
+    if (rec.state === 'SANDBOX_NOTREADY' && !released) return;
     rec.state = 'SANDBOX_NOTREADY';
     await this.persist(() => this.store.saveSandbox(rec), `cannot record pod sandbox ${id}`);
   }
@@ -136,7 +148,9 @@ export class SandboxRuntime implements ContainerRuntime {
   async removePodSandbox(id: string): Promise<void> {
     await this.ready();
     await Promise.all(this.containersOf(id).map((c) => this.removeContainer(c.id)));
-    if (!this.sandboxes.has(id)) return;
+    const rec = this.sandboxes.get(id);
+    if (!rec) return;
+    await detachSandboxNetwork(this.opts.network, rec);
     await removeCgroup(this.cgroups, this.sandboxCgroup(id));
     await this.persist(async () => {
       await rm(this.podDir(id), { recursive: true, force: true });
@@ -255,7 +269,8 @@ export class SandboxRuntime implements ContainerRuntime {
       statusDir: { hostPath: this.statusDir(id), containerPath: STATUS_MOUNT },
       cgroupsPath: this.containerCgroup(rec),
       resources: rec.config.resources,
-      hostNetwork: true,
+      hostNetwork: !sandbox.network,
+      netnsPath: sandbox.networkReleased ? undefined : sandbox.network?.netnsPath,
     });
     try {
       await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
@@ -417,6 +432,7 @@ export class SandboxRuntime implements ContainerRuntime {
     const { sandboxes, containers } = await this.store.load((file, err) => this.log.warn('skipping unreadable runtime state', { file, error: errorMessage(err) }));
     for (const s of sandboxes) this.sandboxes.set(s.id, s);
     for (const c of containers) this.containers.set(c.id, c);
+    await checkSandboxNetworks(this.opts.network, sandboxes, (msg, fields) => this.log.warn(msg, fields));
     const known = new Set(containers.map((c) => runcId(c.id)));
     // A runc container without a record was started by an instance that died before recording it.
     for (const r of await this.runc.list()) {
@@ -537,7 +553,10 @@ export class SandboxRuntime implements ContainerRuntime {
     const dir = this.podDir(rec.id);
     await mkdir(dir, { recursive: true });
     const [hostHosts, hostResolv] = await Promise.all([readFile('/etc/hosts', 'utf8').catch(() => ''), readFile('/etc/resolv.conf', 'utf8').catch(() => '')]);
-    await writeFile(path.join(dir, 'hosts'), hostsFile({ hostNetwork: rec.config.hostNetwork, hostHosts, hostname: rec.config.hostname }));
+    // Without a namespace of its own (host mode) a pod sees the node's network, and its hosts file.
+    await writeFile(path.join(dir, 'hosts'), hostsFile({ hostNetwork: rec.config.hostNetwork || !rec.network, hostHosts, hostname: rec.config.hostname, podIPs: rec.network?.ips }));
+    // TODO(issue 6): a bridge pod has no route to the host's resolvers; the cluster DNS at
+    // 10.43.0.10 (which forwards other names to them) becomes its nameserver once it exists.
     await writeFile(path.join(dir, 'resolv.conf'), resolvConf(rec.config.dns, hostResolv));
     await writeFile(path.join(dir, 'hostname'), `${rec.config.hostname}\n`);
   }

@@ -1,0 +1,193 @@
+/**
+ * Bridge networking (DESIGN.md §2.7) end to end, where the machine allows it (root, the CNI
+ * bridge, host-local and loopback plugins, iproute2; skipped otherwise): the node gets a pod CIDR
+ * and reports the mode; two replicas of a Node.js HTTP server listening on the same port run side
+ * by side on the one node, each with its own 10.42.x.y address shown by `kubectl get pods -o
+ * wide`; both answer from the host and from each other; a readiness httpGet probe passes against
+ * the pod IP; port-forward reaches a pod; a restarted server keeps the pods and their addresses;
+ * deleting the pods gives their namespaces and addresses
+ * back. Once with each runtime; each run removes the bridge and everything else it made.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { capstanBin, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { eventually } from '../support/eventually.js';
+
+function bridgeSkip(): string | false {
+  if (!existsSync(capstanBin) || !existsSync(new URL('../../src/cli/main.js', import.meta.url))) return 'needs the compiled server (npm run build)';
+  if (!kubectlPath()) return 'needs kubectl';
+  if (process.getuid?.() !== 0) return 'bridge networking needs root';
+  const dirs = ['/usr/lib/cni', '/opt/cni/bin'];
+  for (const p of ['bridge', 'host-local', 'loopback']) if (!dirs.some((d) => existsSync(join(d, p)))) return `bridge networking needs the CNI ${p} plugin`;
+  if (spawnSync('ip', ['-V']).status !== 0) return 'bridge networking needs iproute2';
+  if (spawnSync('ip', ['link', 'show', 'capstan0']).status === 0) return 'a capstan0 bridge exists already (another Capstan on this machine)';
+  return false;
+}
+
+const skip = bridgeSkip();
+const PORT = 8080;
+// Answers with the pod's name; /ready is what the readiness probe asks for.
+const SERVER_JS = `require('http').createServer((q, s) => s.end(q.url === '/ready' ? 'ok' : process.env.HOSTNAME)).listen(${PORT})`;
+
+const httpGet = (host: string, port: number, path = '/') =>
+  new Promise<string>((resolve, reject) => {
+    get({ host, port, path, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .on('timeout', function (this: { destroy(e: Error): void }) {
+        this.destroy(new Error('timeout'));
+      });
+  });
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+const haveRunc = spawnSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).stdout.trim() !== '';
+
+for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod networking (${runtime} runtime)`, { skip: skip || (runtime === 'sandbox' && !haveRunc ? 'the sandbox runtime needs runc' : false), timeout: 180_000 }, () => {
+  let server: ServerHandle;
+  const children: ChildProcess[] = [];
+  const json = (args: string[]) => JSON.parse(kc(server, [...args, '-o', 'json']));
+  const ipamDir = () => join(server.dataDir, 'agent', 'cni', 'networks', 'capstan');
+  const heldIPs = () => (existsSync(ipamDir()) ? readdirSync(ipamDir()).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)) : []);
+  const podNetns = () => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith('capstan-')) : []);
+  let netnsBefore: string[] = [];
+  let ips: Record<string, string> = {};
+
+  let dataDir = '';
+
+  before(async () => {
+    netnsBefore = podNetns();
+    server = await startServer({ agent: true, runtime, network: 'bridge', keepDataDir: true });
+    dataDir = server.dataDir;
+  });
+  after(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    if (server) {
+      kubectl(server, ['delete', 'deployment', '--all', '--wait=true', '--timeout=60s']);
+      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
+      await server.stop();
+    }
+    if (dataDir) {
+      killContainers(dataDir);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    spawnSync('ip', ['link', 'delete', 'capstan0']);
+  });
+
+  test('the node gets a pod CIDR and reports bridge mode', async () => {
+    const node = await eventually('a pod CIDR', () => {
+      const n = json(['get', 'node', 'capstan-e2e']);
+      return n.spec?.podCIDR ? n : undefined;
+    });
+    assert.equal(node.spec.podCIDR, '10.42.0.0/24');
+    assert.deepEqual(node.spec.podCIDRs, ['10.42.0.0/24']);
+    assert.equal(node.metadata.labels['capstan.io/network-mode'], 'bridge');
+    assert.match(kc(server, ['describe', 'node', 'capstan-e2e']), /capstan\.io\/network-mode=bridge[\s\S]*PodCIDR:\s+10\.42\.0\.0\/24/);
+  });
+
+  test('two replicas on one port run side by side, each with its own address', async () => {
+    kc(server, ['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              containers: [
+                {
+                  name: 'web',
+                  image: 'node',
+                  command: [process.execPath, '-e', SERVER_JS],
+                  ports: [{ containerPort: PORT }],
+                  readinessProbe: { httpGet: { path: '/ready', port: PORT }, periodSeconds: 1 },
+                },
+              ],
+            },
+          },
+        },
+      }),
+    });
+    const pods = await eventually(
+      'two ready replicas',
+      () => {
+        const items = json(['get', 'pods', '-l', 'app=web']).items as { metadata: { name: string }; status: { podIP?: string; conditions?: { type: string; status: string }[] } }[];
+        const ready = items.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        return ready.length === 2 ? ready : undefined;
+      },
+      60_000,
+    );
+    ips = Object.fromEntries(pods.map((p) => [p.metadata.name, p.status.podIP!]));
+    const [a, b] = Object.values(ips);
+    assert.match(a!, /^10\.42\.0\.\d+$/);
+    assert.match(b!, /^10\.42\.0\.\d+$/);
+    assert.notEqual(a, b);
+    const wide = kc(server, ['get', 'pods', '-l', 'app=web', '-o', 'wide']);
+    for (const [name, ip] of Object.entries(ips)) assert.match(wide, new RegExp(`^${name}\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${ip.replace(/\./g, '\\.')}\\s+capstan-e2e`, 'm'));
+    // Both answer on the same port, each on its own address, from the host.
+    for (const [name, ip] of Object.entries(ips)) assert.equal(await httpGet(ip, PORT), name);
+  });
+
+  test('one pod reaches the other by IP, and exec runs in the pod network', () => {
+    const [[nameA], [nameB, ipB]] = Object.entries(ips);
+    const fetchScript = (ip: string) => `require('http').get('http://${ip}:${PORT}/', (r) => r.pipe(process.stdout))`;
+    assert.equal(kc(server, ['exec', nameA!, '--', process.execPath, '-e', fetchScript(ipB!)]), nameB);
+    // The pod's own loopback is its own: 127.0.0.1 inside pod A is pod A.
+    assert.equal(kc(server, ['exec', nameA!, '--', process.execPath, '-e', fetchScript('127.0.0.1')]), nameA);
+    // The sandbox runtime gives each pod its own /etc/hosts, ending with the pod's address and name.
+    if (runtime === 'sandbox') assert.match(kc(server, ['exec', nameB!, '--', 'cat', '/etc/hosts']), new RegExp(`\\n${ipB!.replace(/\./g, '\\.')}\\t${nameB}\\n$`));
+  });
+
+  test('port-forward reaches the pod on its address', async () => {
+    const [name] = Object.keys(ips);
+    const local = await freePort();
+    const child = spawn(kubectlPath()!, ['--kubeconfig', server.kubeconfig, 'port-forward', `pod/${name}`, `${local}:${PORT}`], { env: { ...process.env, HOME: server.dataDir } });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await eventually('port-forward listening', () => (out.includes('Forwarding from 127.0.0.1') ? true : undefined));
+    assert.equal(await httpGet('127.0.0.1', local), name);
+    child.kill();
+  });
+
+  test('a restarted server keeps the pods, their addresses and their namespaces', async () => {
+    await server.stop();
+    server = await startServer({ agent: true, runtime, network: 'bridge', dataDir, keepDataDir: true });
+    await eventually('the pods seen again, ready, at the same addresses', () => {
+      const items = json(['get', 'pods', '-l', 'app=web']).items as { metadata: { name: string }; status: { podIP?: string; containerStatuses?: { ready: boolean; restartCount: number }[] } }[];
+      const same = items.filter((p) => ips[p.metadata.name] === p.status.podIP && p.status.containerStatuses?.[0]?.ready && p.status.containerStatuses[0].restartCount === 0);
+      return same.length === 2 ? true : undefined;
+    });
+    for (const [name, ip] of Object.entries(ips)) assert.equal(await httpGet(ip, PORT), name);
+  });
+
+  test('deleting the pods gives their namespaces and addresses back', async () => {
+    assert.equal(heldIPs().length, 2);
+    assert.equal(podNetns().filter((n) => !netnsBefore.includes(n)).length, 2);
+    kc(server, ['delete', 'deployment', 'web', '--wait=true']);
+    await eventually('the pods gone', () => ((json(['get', 'pods', '-l', 'app=web']).items as unknown[]).length === 0 ? true : undefined), 60_000);
+    await eventually('addresses released', () => (heldIPs().length === 0 ? true : undefined));
+    await eventually('namespaces deleted', () => (podNetns().filter((n) => !netnsBefore.includes(n)).length === 0 ? true : undefined));
+    // The pods' addresses answer no more.
+    for (const ip of Object.values(ips)) await assert.rejects(httpGet(ip, PORT));
+    execFileSync('ip', ['link', 'show', 'capstan0']);
+  });
+});
