@@ -57,6 +57,7 @@ export function containerConfig(pod: Pod, container: Container, attempt: number,
       'io.kubernetes.container.terminationMessagePolicy': container.terminationMessagePolicy ?? 'File',
     },
     stdin: !!container.stdin,
+    stdinOnce: !!container.stdinOnce,
     tty: !!container.tty,
     resources: linuxResources(container),
   };
