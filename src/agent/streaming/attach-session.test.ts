@@ -59,9 +59,10 @@ function container(opts: { tty?: boolean; stdinOnce?: boolean; hasStdin?: boolea
         resize: (width, height) => rec.sizes.push([width, height]),
       };
     },
-    async follow(out, signal) {
+    async follow(out, signal, positioned) {
       rec.followedStderr = !!out.stderr;
       out.stdout?.write('output\n');
+      positioned();
       await Promise.race([exited, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
       rec.aborted = signal.aborted;
     },

@@ -15,8 +15,11 @@ export interface AttachSource {
   /** From the container's spec. */
   tty: boolean;
   stdinOnce: boolean;
-  /** Streams output from now on into the writers; resolves when the container has exited or `signal` aborted. */
-  follow(out: { stdout?: Writable; stderr?: Writable }, signal: AbortSignal): Promise<void>;
+  /**
+   * Streams output from now on into the writers; resolves when the container has exited or
+   * `signal` aborted. Calls `positioned` once output written from then on is sure to be streamed.
+   */
+  follow(out: { stdout?: Writable; stderr?: Writable }, signal: AbortSignal, positioned: () => void): Promise<void>;
   /** The runtime's side of the session; absent when the runtime cannot attach (input is then dropped). */
   attach?(stdin: boolean): Promise<ContainerAttachment>;
 }
@@ -45,9 +48,15 @@ export async function serveAttach(streams: RemoteCommandStreams, source: AttachS
     const a = attachment;
     streams.onResize((s) => a.resize(s.width, s.height));
   }
-  const input = streams.stdin;
-  const target = attachment?.stdin;
-  if (input && target && attachment) {
+  // Input is connected once the output is being followed, so no answer to it is missed.
+  const connectInput = () => {
+    const input = streams.stdin;
+    const target = attachment?.stdin;
+    if (!input || !target || !attachment) {
+      target?.end();
+      input?.resume();
+      return;
+    }
     const a = attachment;
     const effect = attachInputEnd(source);
     let ended = false;
@@ -64,13 +73,19 @@ export async function serveAttach(streams: RemoteCommandStreams, source: AttachS
     input.once('close', inputEnded);
     // A lost connection ends the input too (containerd's copy ends with the stream).
     streams.signal.addEventListener('abort', inputEnded, { once: true });
-  } else {
-    target?.end();
-    input?.resume();
-  }
+    if (streams.signal.aborted) inputEnded();
+  };
+  let connected = false;
+  const positioned = () => {
+    if (connected) return;
+    connected = true;
+    connectInput();
+  };
   try {
-    await source.follow({ stdout: streams.stdout, stderr: source.tty ? undefined : streams.stderr }, ac.signal);
+    await source.follow({ stdout: streams.stdout, stderr: source.tty ? undefined : streams.stderr }, ac.signal, positioned);
+    positioned();
   } catch (e) {
+    positioned();
     if (!streams.signal.aborted) await streams.finish(internalErrorStatus(`error attaching to container: ${(e as Error).message}`));
     return;
   } finally {

@@ -188,12 +188,12 @@ export class StreamingServer {
       tty: !!spec?.tty,
       stdinOnce: !!spec?.stdinOnce,
       attach: runtime.attach ? (stdin) => runtime.attach!(container.id, { stdin }) : undefined,
-      async follow(out, signal) {
-        const reads: Promise<void>[] = [];
-        for (const stream of ['stdout', 'stderr'] as const) {
-          const w = out[stream];
-          if (w) reads.push(readContainerLogs(container.logPath, { follow: true, tailLines: 0, stream }, writer(w), { signal, isDone }));
-        }
+      async follow(out, signal, positioned) {
+        const streams = (['stdout', 'stderr'] as const).filter((s) => out[s]);
+        let waiting = streams.length;
+        const onPositioned = () => --waiting === 0 && positioned();
+        if (waiting === 0) positioned();
+        const reads = streams.map((stream) => readContainerLogs(container.logPath, { follow: true, tailLines: 0, stream }, writer(out[stream]!), { signal, isDone, onPositioned }));
         await Promise.all(reads);
       },
     };
