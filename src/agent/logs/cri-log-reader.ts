@@ -48,6 +48,8 @@ export interface LogReadControl {
   isDone?: () => boolean;
   /** How often a follower looks for new data and rotations; default 200 ms. */
   pollMs?: number;
+  /** Called once where the read starts is fixed: whatever is written later will be read (attach connects input then). */
+  onPositioned?: () => void;
 }
 
 export interface CriLine {
@@ -574,6 +576,7 @@ export async function readContainerLogs(
         }
       }
     }
+    ctl.onPositioned?.();
 
     let liveOffset = 0;
     for (let i = start.index; i < all.length && !out.limitReached && !signal?.aborted; i++) {

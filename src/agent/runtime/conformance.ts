@@ -444,6 +444,58 @@ export function runtimeConformanceSuite(name: string, make: (events: RuntimeEven
       assert.equal(h.exits.filter((e) => e.id === id).length, 1);
     });
 
+    test('attach writes to the stdin of a stdin container, across a reopen, until its stdin is closed', async (t) => {
+      if (!h.runtime.attach) return t.skip(`the ${name} runtime has no attach`);
+      const sb = await h.sandbox('stdinpod');
+      const id = await h.run(sb, 'reader', 'while read -r l; do echo "got $l"; done; echo eof', { stdin: true, stdinOnce: true });
+      await h.waitForState(id, 'CONTAINER_RUNNING');
+      const first = await h.runtime.attach(id, { stdin: true });
+      assert.ok(first.stdin, 'a stdin container takes input');
+      first.stdin.end('one\n');
+      await h.waitForLine(id, 'stdout', (l) => l === 'got one');
+      // No writer is attached now, yet the container has not seen the end of its input.
+      const rt = await h.reopen();
+      const second = await rt.attach!(id, { stdin: true });
+      assert.ok(second.stdin);
+      second.stdin.end('two\n');
+      await h.waitForLine(id, 'stdout', (l) => l === 'got two');
+      assert.equal((await h.status(id)).state, 'CONTAINER_RUNNING');
+      await second.closeStdin();
+      const exited = await h.waitForState(id, 'CONTAINER_EXITED');
+      assert.equal(exited.exitCode, 0);
+      assert.deepEqual(await h.lines(id, 'stdout'), ['got one', 'got two', 'eof']);
+      await assertRuntimeError(rt.attach!(id, { stdin: true }), 'NotFound');
+    });
+
+    test('attach offers no input to a container without stdin', async (t) => {
+      if (!h.runtime.attach) return t.skip(`the ${name} runtime has no attach`);
+      const sb = await h.sandbox();
+      const id = await h.run(sb, 'nostdin', 'if read -r l; then echo "read $l"; else echo no-input; fi; exec sleep 60');
+      await h.waitForLine(id, 'stdout', (l) => l === 'no-input');
+      const a = await h.runtime.attach(id, { stdin: true });
+      assert.equal(a.stdin, undefined);
+    });
+
+    test('a tty container runs on a terminal that attach writes to and resizes', async (t) => {
+      if (!h.runtime.attach) return t.skip(`the ${name} runtime has no attach`);
+      const sb = await h.sandbox('ttypod');
+      const script = 'test -t 0 && echo "on-a-tty $TERM"; while read -r l; do echo "size $(stty size) $l"; done';
+      const id = await h.run(sb, 'term', script, { stdin: true, tty: true });
+      await h.waitForLine(id, 'stdout', (l) => l.startsWith('on-a-tty xterm'));
+      const a = await h.runtime.attach(id, { stdin: true });
+      assert.ok(a.stdin);
+      a.resize(100, 30);
+      // The resize lands asynchronously: ask until the shell reports the new size.
+      let n = 0;
+      await poll('the new terminal size', async () => {
+        a.stdin!.write(`line${n++}\n`);
+        await new Promise((r) => setTimeout(r, 100));
+        return (await h.lines(id, 'stdout')).find((l) => l.startsWith('size 30 100'));
+      });
+      a.stdin.end();
+      await h.runtime.stopContainer(id, 0);
+    });
+
     if (opts.bridge) {
       const prefix = opts.bridge.podCidr.split('.').slice(0, 3).join('.');
       const node = JSON.stringify(process.execPath);

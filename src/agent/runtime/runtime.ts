@@ -98,6 +98,8 @@ export interface ContainerConfig {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   stdin?: boolean;
+  /** Close the container's stdin once the first attach session that sent input ended (not with a TTY). */
+  stdinOnce?: boolean;
   tty?: boolean;
   resources?: LinuxContainerResources;
   /** The identity the process runs as (securityContext runAsUser/runAsGroup); unset: the runtime's own. */
@@ -146,6 +148,22 @@ export interface ExecProcess {
   resize(width: number, height: number): void;
   /** Kills the command and everything it started. */
   kill(): void;
+}
+
+/**
+ * One attach session on a container's main process (CRI Attach). Output is not part of it: the
+ * session reads the container's log, which every runtime writes as the process writes.
+ */
+export interface ContainerAttachment {
+  /**
+   * Writes to the process's stdin; present when the container has stdin, input was asked for and
+   * stdin was not closed. Ending it ends this session's input only.
+   */
+  stdin?: Writable;
+  /** Closes the container's stdin for good: the process reads end of input (CRI CloseIO). */
+  closeStdin(): Promise<void>;
+  /** Sets the size of the container's terminal (TTY containers only; a no-op otherwise). */
+  resize(width: number, height: number): void;
 }
 
 export interface ExecResult {
@@ -220,6 +238,12 @@ export interface ContainerRuntime {
    * RuntimeError('RunContainerError') when the command cannot be started (message in runc's words).
    */
   exec?(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecProcess>;
+
+  /**
+   * Attaches to a running container's main process (`kubectl attach`, `run -i`). Throws
+   * RuntimeError('NotFound') for an unknown or stopped container.
+   */
+  attach?(id: string, opts: { stdin: boolean }): Promise<ContainerAttachment>;
 
   /** Stops watching (containers keep running: a restarted agent re-adopts them). */
   close(): Promise<void>;

@@ -86,7 +86,7 @@ export function startHostExec(spec: HostExecSpec): ExecProcess {
     resize(width: number, height: number) {
       if (!spec.tty || child.pid === undefined) return;
       const pid = child.pid;
-      resizing = resizing.then(() => resizeTerminal(pid, width, height)).catch(() => undefined);
+      resizing = resizing.then(() => resizeTerminalOf(pid, width, height)).catch(() => undefined);
     },
     kill() {
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -115,22 +115,31 @@ function merge(a: Readable, b: Readable): Readable {
   return out;
 }
 
-/** Sets the window size of the terminal that `script` (pid) gave its child. */
-async function resizeTerminal(scriptPid: number, width: number, height: number): Promise<void> {
-  const pts = await childTerminal(scriptPid);
-  if (!pts) return;
+/**
+ * Sets the window size of the terminal that `script` gave a command: the first process under
+ * `rootPid` (itself included, a few levels down) whose stdin is a pseudo-terminal. The terminal
+ * is reached through /proc/<pid>/fd/0, which also works for one inside a container.
+ */
+export async function resizeTerminalOf(rootPid: number, width: number, height: number): Promise<void> {
+  const tty = await terminalUnder(rootPid);
+  if (!tty) return;
   await new Promise<void>((resolve) => {
-    execFile('stty', ['-F', pts, 'rows', String(height), 'cols', String(width)], () => resolve());
+    execFile('stty', ['-F', tty, 'rows', String(height), 'cols', String(width)], () => resolve());
   });
 }
 
-async function childTerminal(pid: number): Promise<string | undefined> {
+async function terminalUnder(rootPid: number): Promise<string | undefined> {
   // `script` forks the command right after it starts: look for it a few times.
   for (let i = 0; i < 20; i++) {
-    const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean);
-    for (const c of children) {
-      const target = await readlink(`/proc/${c}/fd/0`).catch(() => '');
-      if (target.startsWith('/dev/pts/')) return target;
+    let level = [rootPid];
+    for (let depth = 0; depth < 4 && level.length > 0; depth++) {
+      const next: number[] = [];
+      for (const pid of level) {
+        if (depth > 0 && (await readlink(`/proc/${pid}/fd/0`).catch(() => '')).startsWith('/dev/pts/')) return `/proc/${pid}/fd/0`;
+        const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean);
+        next.push(...children.map(Number));
+      }
+      level = next;
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -1,8 +1,9 @@
 /**
  * The remote command protocol of `kubectl exec` and `attach` (the kubelet's
  * pkg/kubelet/cri/streaming/remotecommand), independent of the transport: the request options,
- * the final Status written on the error stream, and the sessions that join a command's stdio to
- * the client's streams. Transports (WebSocket channels, SPDY streams) provide RemoteCommandStreams.
+ * the final Status written on the error stream, and the exec session that joins a command's stdio
+ * to the client's streams (attach-session.ts has attach's). Transports (WebSocket channels, SPDY
+ * streams) provide RemoteCommandStreams.
  */
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
@@ -108,7 +109,7 @@ export interface RemoteCommandStreams {
 }
 
 /** Ends `w` and waits until all that was written to it has been handed to the transport. */
-async function endAndFlush(w: Writable | undefined): Promise<void> {
+export async function endAndFlush(w: Writable | undefined): Promise<void> {
   if (!w) return;
   if (!w.writableEnded) w.end();
   await finished(w, { readable: false }).catch(() => undefined);
@@ -155,32 +156,4 @@ async function pipeOrDrain(from: Readable | undefined, to: Writable | undefined)
   from.pipe(to);
   await finished(from).catch(() => undefined);
   await endAndFlush(to);
-}
-
-/** What attach reads: the container's output as it is written, until it exits. */
-export interface AttachSource {
-  /** Streams output from now on into the writers; resolves when the container has exited. */
-  follow(out: { stdout?: Writable; stderr?: Writable }, signal: AbortSignal): Promise<void>;
-}
-
-/**
- * Runs one attach session: the container's output until it exits, then Success. Input cannot be
- * delivered (the process runtime gives containers no stdin), so it is read and dropped.
- */
-export async function serveAttach(streams: RemoteCommandStreams, source: AttachSource): Promise<void> {
-  streams.stdin?.resume();
-  const ac = new AbortController();
-  const onAbort = () => ac.abort();
-  streams.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    await source.follow({ stdout: streams.stdout, stderr: streams.stderr }, ac.signal);
-  } catch (e) {
-    if (!streams.signal.aborted) await streams.finish(internalErrorStatus(`error attaching to container: ${(e as Error).message}`));
-    return;
-  } finally {
-    streams.signal.removeEventListener('abort', onAbort);
-  }
-  if (streams.signal.aborted) return;
-  await Promise.all([endAndFlush(streams.stdout), endAndFlush(streams.stderr)]);
-  await streams.finish(successStatus());
 }

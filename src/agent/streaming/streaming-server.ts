@@ -8,12 +8,13 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex, Writable } from 'node:stream';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../../util/logger.js';
 import { readContainerLogs } from '../logs/cri-log-reader.js';
 import type { ContainerRuntime, ContainerStatus, PodSandboxStatus } from '../runtime/runtime.js';
 import { dialErrorMessage, PORT_FORWARD_PROTOCOL, PORT_FORWARD_TUNNEL_PROTOCOL, servePortForward, webSocketDuplex } from './port-forward.js';
-import { BadStreamRequest, type AttachSource, type RemoteCommandOptions, type RemoteCommandStreams, parseRemoteCommandOptions, serveAttach, serveExec } from './remote-command.js';
+import { BadStreamRequest, type RemoteCommandOptions, type RemoteCommandStreams, parseRemoteCommandOptions, serveExec } from './remote-command.js';
+import { type AttachSource, serveAttach } from './attach-session.js';
 import { spdyRemoteCommandProtocols, spdyStreams } from './spdy-streams.js';
 import { handshake, headerList, isWebSocketRequest } from './websocket.js';
 import { channelProtocols, webSocketStreams } from './ws-channels.js';
@@ -122,7 +123,7 @@ export class StreamingServer {
         if (!runtime.exec) throw new Error(`the ${runtime.name} runtime does not support streaming exec`);
         return runtime.exec(container.id, opts.command, { tty: opts.tty, stdin: opts.stdin });
       });
-    } else await serveAttach(streams, this.attachSource(container));
+    } else await serveAttach(streams, this.attachSource(container, containerSpec(pod, target.container)));
   }
 
   private async openStreams(req: IncomingMessage, socket: Duplex, head: Buffer, opts: RemoteCommandOptions): Promise<RemoteCommandStreams> {
@@ -165,7 +166,7 @@ export class StreamingServer {
     return running[0];
   }
 
-  private attachSource(container: ContainerStatus): AttachSource {
+  private attachSource(container: ContainerStatus, spec: Container | undefined): AttachSource {
     const runtime = this.opts.runtime;
     let done = false;
     const isDone = () => {
@@ -184,12 +185,15 @@ export class StreamingServer {
         w.on('close', go);
       });
     return {
-      async follow(out, signal) {
-        const reads: Promise<void>[] = [];
-        for (const stream of ['stdout', 'stderr'] as const) {
-          const w = out[stream];
-          if (w) reads.push(readContainerLogs(container.logPath, { follow: true, tailLines: 0, stream }, writer(w), { signal, isDone }));
-        }
+      tty: !!spec?.tty,
+      stdinOnce: !!spec?.stdinOnce,
+      attach: runtime.attach ? (stdin) => runtime.attach!(container.id, { stdin }) : undefined,
+      async follow(out, signal, positioned) {
+        const streams = (['stdout', 'stderr'] as const).filter((s) => out[s]);
+        let waiting = streams.length;
+        const onPositioned = () => --waiting === 0 && positioned();
+        if (waiting === 0) positioned();
+        const reads = streams.map((stream) => readContainerLogs(container.logPath, { follow: true, tailLines: 0, stream }, writer(out[stream]!), { signal, isDone, onPositioned }));
         await Promise.all(reads);
       },
     };
@@ -210,6 +214,12 @@ export class StreamingServer {
     this.spdyHandshake(req, socket, [PORT_FORWARD_PROTOCOL]);
     servePortForward(socket, head, target);
   }
+}
+
+/** The pod's container (or init or ephemeral container) of that name, as the kubelet's GetContainerSpec. */
+function containerSpec(pod: Pod, name: string): Container | undefined {
+  const spec = pod.spec;
+  return [...(spec?.containers ?? []), ...(spec?.initContainers ?? []), ...((spec?.ephemeralContainers ?? []) as Container[])].find((c) => c.name === name);
 }
 
 function dial(host: string, port: number): Promise<Socket> {

@@ -11,14 +11,21 @@
  * by a signal, is /dev/null. The wrapper gets the container's stdout as fd 1 and its stderr as
  * fd 3. SIGKILL kills the wrapper too; the runtime then knows the status from the child's exit
  * (while it is the parent) or from the marker it wrote before killing.
+ *
+ * A container with stdin (stdin-pipe.ts) gets the read end of its stdin FIFO as fd 0 and a
+ * read-write end as fd 4. The wrapper hands fd 4 to a keeper in the container's process group
+ * that ignores stop signals and waits for a line on the close FIFO, then drops its own copy: the
+ * keeper alone holds the stdin open while nobody is attached, and once it ends (the runtime
+ * closed stdin, or the container's group was killed) the command reads end of input.
  */
 import { constants } from 'node:os';
 
 export const WRAPPER_NAME = 'capstan-init';
 
 export const WRAPPER_SCRIPT = [
-  'f=$1; k=$2; shift 2',
+  'f=$1; k=$2; s=$3; shift 3',
   'trap : TERM INT HUP QUIT USR1 USR2',
+  `if [ -n "$s" ]; then (trap '' TERM INT HUP QUIT USR1 USR2; read _ <> "$s") <&4 >/dev/null 2>&1 3>&- 4>&- & exec 4>&-; fi`,
   // The shell exports its own PWD; the container gets exactly the PWD its env sets, if any.
   '(if [ -z "$k" ]; then unset PWD; else export PWD="${k#=}"; fi; exec "$@" 2>&3 3>&-)',
   'c=$?',
@@ -26,9 +33,12 @@ export const WRAPPER_SCRIPT = [
   'exit "$c"',
 ].join('\n');
 
-/** argv of /bin/sh for a container whose command is `file` with `args`; `pwd`: PWD if its env sets one. */
-export function wrapperArgv(exitFile: string, pwd: string | undefined, file: string, args: string[]): string[] {
-  return ['-c', WRAPPER_SCRIPT, WRAPPER_NAME, exitFile, pwd === undefined ? '' : `=${pwd}`, file, ...args];
+/**
+ * argv of /bin/sh for a container whose command is `file` with `args`; `pwd`: PWD if its env sets
+ * one; `stdinClose`: the close FIFO of a container with stdin (fd 4 must then be its stdin FIFO).
+ */
+export function wrapperArgv(exitFile: string, pwd: string | undefined, file: string, args: string[], stdinClose = ''): string[] {
+  return ['-c', WRAPPER_SCRIPT, WRAPPER_NAME, exitFile, pwd === undefined ? '' : `=${pwd}`, stdinClose, file, ...args];
 }
 
 export interface ExitEvidence {

@@ -13,6 +13,7 @@ import { CriLogWriter } from '../../logs/cri-log-writer.js';
 import type { Logger } from '../../../util/logger.js';
 import {
   RuntimeError,
+  type ContainerAttachment,
   type ContainerConfig,
   type ContainerRuntime,
   type ContainerStatsSource,
@@ -28,10 +29,11 @@ import { containerEnvironment, containerWorkingDir, resolveExecutable, workingDi
 import { runExecSync } from './exec-sync.js';
 import type { PodNetwork } from '../../network/pod-network.js';
 import { attachSandboxNetwork, checkSandboxNetworks, detachSandboxNetwork, netnsPrefix } from '../sandbox-network.js';
-import { startHostExec } from '../../streaming/host-exec.js';
+import { scriptArgs, startHostExec } from '../../streaming/host-exec.js';
 import { decideExit, wrapperArgv } from './exit-status.js';
 import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from './log-pump.js';
 import { identify, liveness, signalGroup } from './proc.js';
+import { closeContainerStdin, fifoAttachment, hasStdinPipe, openContainerStdin, STDIN_CLOSE_FIFO, STDIN_FIFO } from './stdin-pipe.js';
 import { StateStore, containerStatus, errorMessage, newId, sandboxStatus, type ContainerRecord, type SandboxRecord } from './state-store.js';
 
 export const PROCESS_RUNTIME_VERSION = '0.1.0';
@@ -172,7 +174,8 @@ export class ProcessRuntime implements ContainerRuntime {
     };
     try {
       await this.store.createContainerDir(rec.id);
-      await makeFifos(STREAMS.map((stream) => this.store.fifoPath(rec.id, stream)));
+      const stdin = hasStdinPipe(config) ? [STDIN_FIFO, STDIN_CLOSE_FIFO].map((f) => path.join(this.store.containerDir(rec.id), f)) : [];
+      await makeFifos([...STREAMS.map((stream) => this.store.fifoPath(rec.id, stream)), ...stdin]);
       await this.store.saveContainer(rec);
     } catch (err) {
       await this.store.removeContainer(rec.id).catch(() => {});
@@ -208,6 +211,14 @@ export class ProcessRuntime implements ContainerRuntime {
     if (cwdError) return this.failStart(rec, cwdError);
     const exe = await resolveExecutable(rec.config.command[0]!, env.PATH ?? '', cwd);
     if (!exe.ok) return this.failStart(rec, exe.message);
+    // A TTY container runs on a pseudo-terminal that util-linux `script` gives it, as exec -t does.
+    let script: string | undefined;
+    if (rec.config.tty) {
+      const found = await resolveExecutable('script', process.env.PATH || '/usr/bin:/bin', '/');
+      if (!found.ok) return this.failStart(rec, 'tty: true needs util-linux script on the node to give the container a terminal');
+      script = found.path;
+      env.TERM ??= 'xterm';
+    }
 
     const exitFile = this.store.exitFile(id);
     await unlink(exitFile).catch(() => {});
@@ -225,16 +236,19 @@ export class ProcessRuntime implements ContainerRuntime {
     let pump: LogPump;
     try {
       for (const stream of STREAMS) fds.push(openContainerEnd(this.store.fifoPath(id, stream)));
+      const stdin = hasStdinPipe(rec.config) ? openContainerStdin(path.join(this.store.containerDir(id), STDIN_FIFO)) : undefined;
+      if (stdin) fds.push(stdin.read, stdin.keep);
       pump = new LogPump({ stdout: this.store.fifoPath(id, 'stdout'), stderr: this.store.fifoPath(id, 'stderr') }, writer, (err) => this.logError(rec, 'log', err));
       try {
         const drop = dropPrivileges(rec.config.user);
-        const [file, ...args] = [...drop, exe.path, ...rec.config.command.slice(1), ...rec.config.args];
-        const [sh, ...shArgs] = [...netnsPrefix(this.sandboxes.get(rec.sandboxId)), '/bin/sh', ...wrapperArgv(exitFile, env.PWD, file!, args)];
+        const argv = [exe.path, ...rec.config.command.slice(1), ...rec.config.args];
+        const [file, ...args] = [...drop, ...(script ? [script, ...scriptArgs(argv)] : argv)];
+        const [sh, ...shArgs] = [...netnsPrefix(this.sandboxes.get(rec.sandboxId)), '/bin/sh', ...wrapperArgv(exitFile, env.PWD, file!, args, stdin ? path.join(this.store.containerDir(id), STDIN_CLOSE_FIFO) : '')];
         child = spawn(sh!, shArgs, {
           cwd,
           env,
           detached: true,
-          stdio: ['ignore', fds[0]!, 'ignore', fds[1]!],
+          stdio: stdin ? [stdin.read, fds[0]!, 'ignore', fds[1]!, stdin.keep] : ['ignore', fds[0]!, 'ignore', fds[1]!],
         });
       } catch (err) {
         await pump.close();
@@ -348,6 +362,27 @@ export class ProcessRuntime implements ContainerRuntime {
     const prefix = [...netnsPrefix(this.sandboxes.get(rec.sandboxId)), ...dropPrivileges(rec.config.user)];
     if (prefix.length > 0) return startHostExec({ file: prefix[0]!, argv: [path.basename(prefix[0]!), ...prefix.slice(1), exe.path, ...cmd.slice(1)], env, cwd, tty: opts.tty, stdin: opts.stdin });
     return startHostExec({ file: exe.path, argv: cmd, env, cwd, tty: opts.tty, stdin: opts.stdin });
+  }
+
+  /** Attach: the container's stdin FIFO and, with a TTY, the terminal `script` gave it. */
+  async attach(id: string, opts: { stdin: boolean }): Promise<ContainerAttachment> {
+    await this.ready();
+    const rec = this.mustGet(id);
+    if (rec.state !== 'CONTAINER_RUNNING') throw new RuntimeError('NotFound', `container is in ${rec.state} state`);
+    const dir = this.store.containerDir(id);
+    return fifoAttachment({
+      config: rec.config,
+      stdinFifo: path.join(dir, STDIN_FIFO),
+      stdinClosed: !!rec.stdinClosed,
+      wantStdin: opts.stdin,
+      pid: rec.process?.pid,
+      closeStdin: async () => {
+        if (!hasStdinPipe(rec.config) || rec.stdinClosed) return;
+        rec.stdinClosed = true;
+        await this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err));
+        if (rec.state === 'CONTAINER_RUNNING') await closeContainerStdin(path.join(dir, STDIN_CLOSE_FIFO));
+      },
+    });
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
  *   <root>/sandboxes/<id>.json            one sandbox
  *   <root>/containers/<id>/container.json one container
  *   <root>/containers/<id>/stdout|stderr  the FIFOs its output goes through
+ *   <root>/containers/<id>/stdin|stdin-close  its stdin FIFOs, if it has stdin (stdin-pipe.ts)
  *   <root>/containers/<id>/exit           its exit status, written by its wrapper
  *   <root>/containers/<id>/killed         present once the runtime sent it SIGKILL
  *
@@ -46,6 +47,8 @@ export interface ContainerRecord {
   message: string;
   /** The wrapper (session and group leader) while running. */
   process?: ProcessIdentity;
+  /** Its stdin was closed for good (stdinOnce after the first attach). */
+  stdinClosed?: boolean;
 }
 
 export class StateStore {

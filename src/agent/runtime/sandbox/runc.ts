@@ -65,14 +65,16 @@ export class Runc {
 
   /**
    * `runc run --detach`: creates and starts the container of `bundle`. Its stdio: fd 1 and 3 as
-   * given (fd 3 passed on with --preserve-fds), stdin and stderr /dev/null.
+   * given (fd 3 passed on with --preserve-fds), stderr /dev/null, stdin /dev/null or, given
+   * `stdin`, its `read` fd as fd 0 and its `keep` fd as fd 4 (stdin-pipe.ts).
    */
-  async runDetached(id: string, bundle: string, pidFile: string, logFile: string, stdout: number, fd3: number): Promise<void> {
+  async runDetached(id: string, bundle: string, pidFile: string, logFile: string, stdout: number, fd3: number, stdin?: { read: number; keep: number }): Promise<void> {
     await unlink(logFile).catch(() => {});
-    const args = ['--root', this.root, '--log', logFile, '--log-format', 'json', 'run', '--detach', '--bundle', bundle, '--pid-file', pidFile, '--preserve-fds', '1', id];
+    const preserve = stdin ? '2' : '1';
+    const args = ['--root', this.root, '--log', logFile, '--log-format', 'json', 'run', '--detach', '--bundle', bundle, '--pid-file', pidFile, '--preserve-fds', preserve, id];
     // runc's stderr becomes the container's: /dev/null (the wrapper's own; the command's is fd 3),
     // so runc's errors are read from its JSON log.
-    const child = spawn(this.binary, args, { stdio: ['ignore', stdout, 'ignore', fd3] });
+    const child = spawn(this.binary, args, { stdio: stdin ? [stdin.read, stdout, 'ignore', fd3, stdin.keep] : ['ignore', stdout, 'ignore', fd3] });
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (c) => resolve(c));

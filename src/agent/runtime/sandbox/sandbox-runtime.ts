@@ -24,9 +24,10 @@ import { chown, mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/pro
 import path from 'node:path';
 import { CriLogWriter } from '../../logs/cri-log-writer.js';
 import type { Logger } from '../../../util/logger.js';
-import { startHostExec } from '../../streaming/host-exec.js';
+import { scriptArgs, startHostExec } from '../../streaming/host-exec.js';
 import {
   RuntimeError,
+  type ContainerAttachment,
   type ContainerConfig,
   type ContainerRuntime,
   type ContainerStatsSource,
@@ -43,6 +44,7 @@ import { runExecSync } from '../process/exec-sync.js';
 import { decideExit, wrapperArgv } from '../process/exit-status.js';
 import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from '../process/log-pump.js';
 import { identify, liveness } from '../process/proc.js';
+import { closeContainerStdin, fifoAttachment, hasStdinPipe, openContainerStdin, STDIN_CLOSE_FIFO, STDIN_FIFO } from '../process/stdin-pipe.js';
 import { StateStore, containerStatus, errorMessage, newId, sandboxStatus, type ContainerRecord, type SandboxRecord } from '../process/state-store.js';
 import { cgroupVersion, readOomKills, removeCgroup, statsCgroup, type CgroupVersion } from './cgroup.js';
 import { resolveInContainer } from './container-path.js';
@@ -205,7 +207,9 @@ export class SandboxRuntime implements ContainerRuntime {
     try {
       await this.store.createContainerDir(id);
       await mkdir(this.statusDir(id), { recursive: true });
-      await makeFifos(STREAMS.map((stream) => this.store.fifoPath(id, stream)));
+      // The close FIFO is read inside the container: it lives in the status directory mounted there.
+      const stdin = hasStdinPipe(config) ? [path.join(this.store.containerDir(id), STDIN_FIFO), path.join(this.statusDir(id), STDIN_CLOSE_FIFO)] : [];
+      await makeFifos([...STREAMS.map((stream) => this.store.fifoPath(id, stream)), ...stdin]);
       await this.store.saveContainer(rec);
     } catch (err) {
       await this.store.removeContainer(id).catch(() => {});
@@ -246,6 +250,14 @@ export class SandboxRuntime implements ContainerRuntime {
     if (!path.isAbsolute(cwd)) return this.failStart(rec, `cwd property must be an absolute path: ${JSON.stringify(cwd)}`);
     const exe = await resolveInContainer(rec.config.command[0]!, env.PATH ?? '', cwd, rootfs, rec.config.mounts);
     if (!exe.ok) return this.failStart(rec, exe.message);
+    const argv = [exe.path, ...rec.config.command.slice(1), ...rec.config.args];
+    if (rec.config.tty) {
+      // The container's terminal comes from util-linux `script` in its root filesystem, as exec -t's does.
+      const script = await resolveInContainer('script', env.PATH || '/usr/bin:/bin', '/', rootfs, rec.config.mounts);
+      if (!script.ok) return this.failStart(rec, 'tty: true needs util-linux script in the container to give it a terminal');
+      argv.splice(0, argv.length, script.path, ...scriptArgs(argv));
+      env.TERM ??= 'xterm';
+    }
 
     const exitFile = path.join(this.statusDir(id), 'exit');
     await unlink(exitFile).catch(() => {});
@@ -261,7 +273,7 @@ export class SandboxRuntime implements ContainerRuntime {
       ...security,
       rootfs,
       hostname: rec.hostname,
-      args: ['/bin/sh', ...wrapperArgv(`${STATUS_MOUNT}/exit`, env.PWD, exe.path, [...rec.config.command.slice(1), ...rec.config.args])],
+      args: ['/bin/sh', ...wrapperArgv(`${STATUS_MOUNT}/exit`, env.PWD, argv[0]!, argv.slice(1), hasStdinPipe(rec.config) ? `${STATUS_MOUNT}/${STDIN_CLOSE_FIFO}` : '')],
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       cwd,
       podFiles: POD_FILES.map((f) => ({ containerPath: f.containerPath, hostPath: path.join(this.podDir(rec.sandboxId), f.file) })),
@@ -289,8 +301,10 @@ export class SandboxRuntime implements ContainerRuntime {
     let pump: LogPump | undefined;
     try {
       for (const stream of STREAMS) fds.push(openContainerEnd(this.store.fifoPath(id, stream)));
+      const stdin = hasStdinPipe(rec.config) ? openContainerStdin(path.join(this.store.containerDir(id), STDIN_FIFO)) : undefined;
+      if (stdin) fds.push(stdin.read, stdin.keep);
       pump = new LogPump({ stdout: this.store.fifoPath(id, 'stdout'), stderr: this.store.fifoPath(id, 'stderr') }, writer, (err) => this.logError(rec, 'log', err));
-      await this.runc.runDetached(runcId(id), bundle, pidFile, path.join(this.store.containerDir(id), 'runc.log'), fds[0]!, fds[1]!);
+      await this.runc.runDetached(runcId(id), bundle, pidFile, path.join(this.store.containerDir(id), 'runc.log'), fds[0]!, fds[1]!, stdin);
     } catch (err) {
       for (const fd of fds) closeFd(fd);
       fds.length = 0;
@@ -389,6 +403,26 @@ export class SandboxRuntime implements ContainerRuntime {
     const rec = await this.execTarget(id, cmd, 'NotFound');
     // Without -t, runc hands its own stdio (a terminal under `script` when a TTY is asked for) to the command.
     return startHostExec({ file: this.runc.binary, argv: ['runc', ...this.runc.execArgs(runcId(rec.id), cmd)], env: hostEnv(), cwd: '/', tty: opts.tty, stdin: opts.stdin });
+  }
+
+  /** Attach: the container's stdin FIFO and, with a TTY, the terminal `script` gave it. */
+  async attach(id: string, opts: { stdin: boolean }): Promise<ContainerAttachment> {
+    await this.ready();
+    const rec = this.mustGet(id);
+    if (rec.state !== 'CONTAINER_RUNNING') throw new RuntimeError('NotFound', `container is in ${rec.state} state`);
+    return fifoAttachment({
+      config: rec.config,
+      stdinFifo: path.join(this.store.containerDir(id), STDIN_FIFO),
+      stdinClosed: !!rec.stdinClosed,
+      wantStdin: opts.stdin,
+      pid: rec.process?.pid,
+      closeStdin: async () => {
+        if (!hasStdinPipe(rec.config) || rec.stdinClosed) return;
+        rec.stdinClosed = true;
+        await this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err));
+        if (rec.state === 'CONTAINER_RUNNING') await closeContainerStdin(path.join(this.statusDir(id), STDIN_CLOSE_FIFO));
+      },
+    });
   }
 
   async close(): Promise<void> {
