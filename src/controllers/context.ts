@@ -25,7 +25,14 @@ export interface ControllerSettings {
   nodeMonitorGracePeriodMs?: number;
   /** --terminated-pod-gc-threshold (default 12,500; 0 turns collection of terminated pods off). */
   terminatedPodGcThreshold?: number;
+  /**
+   * The nodes' agent data dir, under which the local-path provisioner places its volumes
+   * (`<dir>/local-path/<pv>`); default `/var/lib/capstan-agent`, the agent's default as root.
+   */
+  localPathDataDir?: string;
 }
+
+export const defaultLocalPathDataDir = '/var/lib/capstan-agent';
 
 /** A started controller runs until `signal` aborts, then resolves once stopped. */
 export interface RunnableController {

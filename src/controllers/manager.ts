@@ -11,7 +11,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { type Clock, realClock } from '../client/clock.js';
 import { SharedInformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/logger.js';
-import type { ControllerFactory, ControllerSettings, RunnableController } from './context.js';
+import { type ControllerFactory, type ControllerSettings, defaultLocalPathDataDir, type RunnableController } from './context.js';
 import { createDisruptionController } from './disruption/disruption-controller.js';
 import { createNodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
 import { createTaintEvictionController } from './nodelifecycle/taint-eviction-controller.js';
@@ -29,6 +29,8 @@ import { createJobController } from './job/job-controller.js';
 import { createHorizontalPodAutoscalerController } from './podautoscaler/horizontal-controller.js';
 import { createTtlAfterFinishedController } from './job/ttl-after-finished.js';
 import { createPodGcController } from './podgc/podgc-controller.js';
+import { createPersistentVolumeController } from './persistentvolume/persistentvolume-controller.js';
+import { createLocalPathProvisioner } from './local-path/provisioner.js';
 
 /** Every controller the manager can run, by its upstream name. */
 export const controllerRegistry: Record<string, ControllerFactory> = {
@@ -49,6 +51,8 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   daemonset: createDaemonSetController,
   horizontalpodautoscaling: (ctx) => createHorizontalPodAutoscalerController(ctx),
   podgc: createPodGcController,
+  'persistentvolume-binder': createPersistentVolumeController,
+  'local-path-provisioner': (ctx) => createLocalPathProvisioner(ctx, { dataDir: ctx.settings?.localPathDataDir ?? defaultLocalPathDataDir }),
 };
 
 /** The `source.component` of each controller's events (upstream's recorder names). */
@@ -70,6 +74,8 @@ const eventComponents: Record<string, string> = {
   disruption: 'controllermanager',
   horizontalpodautoscaling: 'horizontal-pod-autoscaler',
   podgc: 'pod-garbage-collector',
+  'persistentvolume-binder': 'persistentvolume-controller',
+  'local-path-provisioner': 'capstan.io/local-path',
 };
 
 /** The registered names that `selection` enables (upstream `IsControllerEnabled`). */
