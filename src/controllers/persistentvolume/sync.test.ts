@@ -171,3 +171,14 @@ describe('PV controller sync', () => {
     assert.equal(w.volumes[0]!.status?.phase, 'Bound');
   });
 });
+
+describe('unscheduledPodsOfClaim', () => {
+  it('names the claim\'s pods that have no node yet', async () => {
+    const { unscheduledPodsOfClaim } = await import('./persistentvolume-controller.js');
+    const claim = pvc('data');
+    const pod = (name: string, claimName: string, nodeName?: string, namespace = 'ns') => ({ metadata: { name, namespace }, spec: { nodeName, containers: [], volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] } });
+    const eph = { metadata: { name: 'e', namespace: 'ns' }, spec: { containers: [], volumes: [{ name: 'data', ephemeral: {} }] } };
+    assert.deepEqual(unscheduledPodsOfClaim([pod('b', 'data'), pod('a', 'data'), pod('c', 'data', 'n1'), pod('d', 'other'), pod('x', 'data', undefined, 'elsewhere')], claim), ['a', 'b']);
+    assert.deepEqual(unscheduledPodsOfClaim([eph], pvc('e-data')), ['e']);
+  });
+});
