@@ -111,6 +111,16 @@ describe('persistent volume binding', { skip: !haveKubectl && 'kubectl is not in
     assert.equal((await getClaim('too-big')()).status?.phase, 'Pending');
   });
 
+  test('a local-path claim without a pod waits for its first consumer', async () => {
+    apply(claim('lonely', '1Gi', 'local-path'));
+    const events = await until('WaitForFirstConsumer', eventsFor('lonely'), (e) => e.some((x) => x.reason === 'WaitForFirstConsumer'));
+    assert.equal(events.find((x) => x.reason === 'WaitForFirstConsumer')!.message, 'waiting for first consumer to be created before binding');
+    const pvc = await getClaim('lonely')();
+    assert.equal(pvc.status?.phase, 'Pending');
+    assert.equal(pvc.spec?.volumeName, undefined);
+    kc(srv, ['delete', 'pvc', 'lonely']);
+  });
+
   test('deleting the claim of a Retain volume leaves the volume Released', async () => {
     kc(srv, ['delete', 'pvc', 'static-claim']);
     await until('volume Released', getVolume('pv-small'), (v) => v.status?.phase === 'Released');

@@ -5,7 +5,7 @@
  * component-helpers/storage/volume). Shared by the PV controller (no node) and the scheduler's
  * VolumeBinding plugin (a node, through `nodeFits`).
  */
-import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
+import type { ObjectReference, PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { selectorFromLabelSelector } from '../../api/labels.js';
 import { type Quantity, parseQuantity } from '../../api/quantity.js';
@@ -59,6 +59,18 @@ const storageOf = (r: Record<string, unknown> | undefined): Quantity => {
 };
 export const requestedStorage = (pvc: PersistentVolumeClaim): Quantity => storageOf(pvc.spec?.resources?.requests);
 export const volumeStorage = (pv: PersistentVolume): Quantity => storageOf(pv.spec?.capacity);
+
+/** The reference a volume keeps to its claim (GetReference). */
+export function claimReference(pvc: PersistentVolumeClaim): ObjectReference {
+  return {
+    kind: 'PersistentVolumeClaim',
+    apiVersion: 'v1',
+    namespace: pvc.metadata?.namespace,
+    name: pvc.metadata?.name,
+    uid: pvc.metadata?.uid,
+    resourceVersion: pvc.metadata?.resourceVersion,
+  };
+}
 
 /** IsVolumeBoundToClaim: the claimRef names the claim (and its UID, when the ref has one). */
 export function isVolumeBoundToClaim(pv: PersistentVolume, pvc: PersistentVolumeClaim): boolean {

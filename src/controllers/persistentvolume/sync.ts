@@ -4,7 +4,7 @@
  * returns the next single write and the events to record once it succeeds; the controller applies
  * it and syncs again on the informer event the write brings, so every step sees the last one.
  */
-import type { ObjectReference, PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import {
   annBetaStorageProvisioner,
@@ -15,6 +15,7 @@ import {
   annStorageProvisioner,
   claimClass,
   claimHasClass,
+  claimReference,
   findBestMatchForClaim,
   isVolumeBoundToClaim,
   volumeModeMismatches,
@@ -73,18 +74,6 @@ export function isDelayBinding(pvc: PersistentVolumeClaim, storageClass: (name: 
   const name = claimClass(pvc);
   if (!name) return false;
   return storageClass(name)?.volumeBindingMode === 'WaitForFirstConsumer';
-}
-
-/** The reference a volume keeps to its claim (GetReference). */
-export function claimReference(pvc: PersistentVolumeClaim): ObjectReference {
-  return {
-    kind: 'PersistentVolumeClaim',
-    apiVersion: 'v1',
-    namespace: pvc.metadata?.namespace,
-    name: pvc.metadata?.name,
-    uid: pvc.metadata?.uid,
-    resourceVersion: pvc.metadata?.resourceVersion,
-  };
 }
 
 /** The claim's status with a phase, and the volume's modes and capacity when bound to one. */

@@ -5,8 +5,8 @@
  * whether the API shows the binding complete.
  */
 import type { Node, PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
-import { annBindCompleted, annBoundByController, annSelectedNode, findMatchingVolume, isVolumeBoundToClaim, requestedStorage } from '../../../controllers/persistentvolume/matching.js';
-import { claimReference } from '../../../controllers/persistentvolume/sync.js';
+// The matching rules are shared with the PV controller, as upstream shares pkg/volume/util.
+import { annBindCompleted, annBoundByController, annSelectedNode, claimReference, findMatchingVolume, isVolumeBoundToClaim, requestedStorage } from '../../../controllers/persistentvolume/matching.js';
 import { type PodVolumeClaims, allowedTopologiesFit, errReasonBindConflict, errReasonNodeConflict, pvFitsNode } from './claims.js';
 
 const noProvisioner = 'kubernetes.io/no-provisioner';
