@@ -12,17 +12,25 @@ export const controllerFlagOptions = {
   'terminated-pod-gc-threshold': { type: 'string' },
   'cluster-cidr': { type: 'string' },
   'node-cidr-mask-size': { type: 'string' },
+  'local-path-data-dir': { type: 'string' },
 } as const;
 
 export const controllerFlagHelp = `  --node-monitor-grace-period DURATION  a node silent this long is marked Unknown and tainted (default 40s)
   --terminated-pod-gc-threshold N      finished pods kept before the oldest are deleted (default 12500; 0 keeps all)
   --cluster-cidr CIDR                  the range the nodes' pod CIDRs are cut from (default 10.42.0.0/16)
   --node-cidr-mask-size N              the mask size of each node's pod CIDR (default 24)
+  --local-path-data-dir PATH           the nodes' agent data dir; local-path volumes live in PATH/local-path
+                                       (default: server <data-dir>/agent, controller-manager /var/lib/capstan-agent)
 `;
 
 /** Throws an Error naming the bad flag. */
-export function parseControllerFlags(args: { 'node-monitor-grace-period'?: string; 'terminated-pod-gc-threshold'?: string; 'cluster-cidr'?: string; 'node-cidr-mask-size'?: string }): ControllerSettings {
+export function parseControllerFlags(args: { 'node-monitor-grace-period'?: string; 'terminated-pod-gc-threshold'?: string; 'cluster-cidr'?: string; 'node-cidr-mask-size'?: string; 'local-path-data-dir'?: string }): ControllerSettings {
   const settings: ControllerSettings = {};
+  const dir = args['local-path-data-dir'];
+  if (dir !== undefined) {
+    if (!dir.startsWith('/')) throw new Error(`invalid --local-path-data-dir ${JSON.stringify(dir)}: must be an absolute path`);
+    settings.localPathDataDir = dir;
+  }
   if (args['node-monitor-grace-period'] !== undefined) settings.nodeMonitorGracePeriodMs = parseDuration(args['node-monitor-grace-period']);
   const threshold = args['terminated-pod-gc-threshold'];
   if (threshold !== undefined) {

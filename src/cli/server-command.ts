@@ -188,6 +188,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
   // In-process components reach the API without TCP or TLS, but with the same token (DESIGN.md §2.1).
   const inProcess = { server: 'http://in-process', token, caPem: tls.caCertPem, connect: () => api.connectInProcess() };
   const client = new ApiClient({ ...inProcess, userAgent: 'capstan-controller-manager' });
+  // The local node's agent keeps its data under <data-dir>/agent; local-path volumes go there.
+  settings.localPathDataDir ??= join(dataDir, 'agent');
   const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager'), controllers: args.controllers?.split(',').map((c) => c.trim()).filter(Boolean), settings }, controllers.signal)];
   if (!args['disable-scheduler']) {
     const schedulerClient = new ApiClient({ ...inProcess, userAgent: 'capstan-scheduler' });

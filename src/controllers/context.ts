@@ -29,7 +29,14 @@ export interface ControllerSettings {
   clusterCidr?: string;
   /** --node-cidr-mask-size (default 24). */
   nodeCidrMaskSize?: number;
+  /**
+   * The nodes' agent data dir, under which the local-path provisioner places its volumes
+   * (`<dir>/local-path/<pv>`); default `/var/lib/capstan-agent`, the agent's default as root.
+   */
+  localPathDataDir?: string;
 }
+
+export const defaultLocalPathDataDir = '/var/lib/capstan-agent';
 
 /** A started controller runs until `signal` aborts, then resolves once stopped. */
 export interface RunnableController {

@@ -11,7 +11,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { type Clock, realClock } from '../client/clock.js';
 import { SharedInformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/logger.js';
-import type { ControllerFactory, ControllerSettings, RunnableController } from './context.js';
+import { type ControllerFactory, type ControllerSettings, defaultLocalPathDataDir, type RunnableController } from './context.js';
 import { createDisruptionController } from './disruption/disruption-controller.js';
 import { createNodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
 import { createTaintEvictionController } from './nodelifecycle/taint-eviction-controller.js';
@@ -32,6 +32,8 @@ import { createPodGcController } from './podgc/podgc-controller.js';
 import { createEndpointsController } from './endpoint/endpoints-controller.js';
 import { createEndpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { createNodeIpamController } from './nodeipam/nodeipam-controller.js';
+import { createPersistentVolumeController } from './persistentvolume/persistentvolume-controller.js';
+import { createLocalPathProvisioner } from './local-path/provisioner.js';
 
 /** Every controller the manager can run, by its upstream name. */
 export const controllerRegistry: Record<string, ControllerFactory> = {
@@ -55,6 +57,8 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   endpoint: createEndpointsController,
   endpointslice: createEndpointSliceController,
   nodeipam: createNodeIpamController,
+  'persistentvolume-binder': createPersistentVolumeController,
+  'local-path-provisioner': (ctx) => createLocalPathProvisioner(ctx, { dataDir: ctx.settings?.localPathDataDir ?? defaultLocalPathDataDir }),
 };
 
 /** The `source.component` of each controller's events (upstream's recorder names). */
@@ -79,6 +83,8 @@ const eventComponents: Record<string, string> = {
   endpoint: 'endpoint-controller',
   endpointslice: 'endpoint-slice-controller',
   nodeipam: 'cidrAllocator',
+  'persistentvolume-binder': 'persistentvolume-controller',
+  'local-path-provisioner': 'capstan.io/local-path',
 };
 
 /** The registered names that `selection` enables (upstream `IsControllerEnabled`). */

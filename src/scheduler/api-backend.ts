@@ -1,9 +1,10 @@
 /**
  * The scheduler's effects over the API client: binding through `pods/binding`, pod status patches
- * (PodScheduled condition, nominatedNodeName), and preemption's graceful victim deletion with a
+ * (PodScheduled condition, nominatedNodeName), VolumeBinding's PV and claim updates, and preemption's graceful victim deletion with a
  * DisruptionTarget condition first (as upstream's preemption executor).
  */
-import type { Pod, PodCondition } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolume, PersistentVolumeClaim, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
+import type { ApiObject } from '../api/object.js';
 import { isStatusError } from '../api/errors.js';
 import type { ApiClient } from '../client/api-client.js';
 import { resourcePath } from '../client/resource-path.js';
@@ -13,6 +14,7 @@ import type { ResourceRef } from '../client/resource-path.js';
 import { builtinRefs } from '../client/builtin-refs.js';
 
 export const podsResource: ResourceRef = builtinRefs.pods;
+const persistentVolumesResource: ResourceRef = { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false };
 
 const nowTime = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -33,6 +35,14 @@ export class ApiSchedulerBackend implements SchedulerBackend {
       target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
     };
     await this.client.request('POST', resourcePath(podsResource, { namespace: ns, name, subresource: 'binding' }), { body });
+  }
+
+  async updatePersistentVolume(pv: PersistentVolume): Promise<PersistentVolume> {
+    return (await this.client.update(persistentVolumesResource, pv as ApiObject)) as unknown as PersistentVolume;
+  }
+
+  async updatePersistentVolumeClaim(pvc: PersistentVolumeClaim): Promise<PersistentVolumeClaim> {
+    return (await this.client.update(builtinRefs.persistentvolumeclaims, pvc as ApiObject)) as unknown as PersistentVolumeClaim;
   }
 
   async patchPodStatus(pod: Pod, condition: PodCondition, nominatedNodeName?: string | null): Promise<void> {

@@ -73,6 +73,8 @@ export class Scheduler {
   private readonly bindings = new Set<Promise<void>>();
   private readonly bindingSlots: (() => void)[] = [];
   private activeBindings = 0;
+  /** Aborted when run() is told to stop, so that binding cycles waiting in PreBind give up. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: SchedulerOptions) {
     const registry = opts.registry ?? inTreeRegistry;
@@ -96,6 +98,7 @@ export class Scheduler {
           effects: opts.backend,
           now: () => new Date(this.clock.now()),
           nominatedPodsForNode: (n) => queue?.nominator.nominatedPodsForNode(n) ?? [],
+          stopSignal: this.stopping.signal,
         },
         rawProfiles[i] ?? {},
         FieldPath.root('profiles').index(i),
@@ -181,7 +184,10 @@ export class Scheduler {
   /** Schedules pods until `signal` aborts; then waits for bindings in flight. */
   async run(signal: AbortSignal): Promise<void> {
     this.queue.run();
-    const onAbort = () => this.queue.close();
+    const onAbort = () => {
+      this.queue.close();
+      this.stopping.abort();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     try {

@@ -67,6 +67,7 @@ export class SchedulerInformers {
       podDisruptionBudgets: (ns) => this.pdbs.byIndex(namespaceIndex, ns) as unknown as PodDisruptionBudget[],
       persistentVolumeClaim: (ns, name) => this.pvcs.get(`${ns}/${name}`) as unknown as PersistentVolumeClaim | undefined,
       persistentVolume: (name) => this.pvs.get(name) as unknown as PersistentVolume | undefined,
+      persistentVolumes: () => this.pvs.list() as unknown as PersistentVolume[],
       storageClass: (name) => this.storageClasses.get(name) as unknown as StorageClass | undefined,
       priorityClass: (name) => this.priorityClasses.get(name) as unknown as PriorityClass | undefined,
       namespaceLabels: (ns) => (this.namespaces.get(ns) as unknown as Namespace | undefined)?.metadata?.labels,

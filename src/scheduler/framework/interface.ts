@@ -108,12 +108,16 @@ export interface FrameworkHandle {
   now(): Date;
   /** Pods nominated to run on a node (preemption clears lower-priority nominations there). */
   nominatedPodsForNode?(nodeName: string): readonly Pod[];
+  /** Aborts when the scheduler stops: long waits in binding cycles (PreBind) end early. */
+  readonly stopSignal?: AbortSignal;
 }
 
 export interface ClusterListers {
   podDisruptionBudgets(namespace: string): readonly import('kubernetes-types/policy/v1.js').PodDisruptionBudget[];
   persistentVolumeClaim(namespace: string, name: string): import('kubernetes-types/core/v1.js').PersistentVolumeClaim | undefined;
   persistentVolume(name: string): import('kubernetes-types/core/v1.js').PersistentVolume | undefined;
+  /** Every PersistentVolume (VolumeBinding's static matching); absent means none. */
+  persistentVolumes?(): readonly import('kubernetes-types/core/v1.js').PersistentVolume[];
   storageClass(name: string): import('kubernetes-types/storage/v1.js').StorageClass | undefined;
   priorityClass(name: string): import('kubernetes-types/scheduling/v1.js').PriorityClass | undefined;
   /** Labels of a namespace (InterPodAffinity's namespaceSelector). */
@@ -130,6 +134,9 @@ export interface SchedulerEffects {
   evictVictim(victim: Pod, preemptor: Pod, reason: string): Promise<void>;
   setNominatedNodeName(pod: Pod, nodeName: string | undefined): Promise<void>;
   bind(pod: Pod, nodeName: string): Promise<void>;
+  /** VolumeBinding's PreBind writes (a PV's claimRef, a claim's selected-node); they resolve to the stored object. */
+  updatePersistentVolume?(pv: import('kubernetes-types/core/v1.js').PersistentVolume): Promise<import('kubernetes-types/core/v1.js').PersistentVolume>;
+  updatePersistentVolumeClaim?(pvc: import('kubernetes-types/core/v1.js').PersistentVolumeClaim): Promise<import('kubernetes-types/core/v1.js').PersistentVolumeClaim>;
 }
 
 export interface Plugin {

@@ -65,6 +65,8 @@ export interface FrameworkDeps {
   now?: () => Date;
   /** Pods nominated to run on a node (for filtering with nominated pods). */
   nominatedPodsForNode?: (nodeName: string) => readonly Pod[];
+  /** Aborts when the scheduler stops. */
+  stopSignal?: AbortSignal;
 }
 
 export interface PreFilterOutcome {
@@ -89,6 +91,7 @@ export class Framework implements FrameworkHandle {
   readonly percentageOfNodesToScore?: number;
   readonly listers: ClusterListers;
   readonly effects: SchedulerEffects;
+  readonly stopSignal?: AbortSignal;
   readonly plugins = new Map<string, Plugin>();
   queueSort?: QueueSortPlugin;
   readonly preEnqueuePlugins: PreEnqueuePlugin[] = [];
@@ -118,6 +121,7 @@ export class Framework implements FrameworkHandle {
     this.percentageOfNodesToScore = profile.percentageOfNodesToScore;
     this.listers = deps.listers;
     this.effects = deps.effects;
+    this.stopSignal = deps.stopSignal;
     const errs: FieldError[] = [];
     const args = new Map((profile.pluginConfig ?? []).map((c) => [c.name, c.args] as const));
     const plugins = profile.plugins ?? {};

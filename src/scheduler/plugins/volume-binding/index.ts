@@ -3,4 +3,8 @@ import { VolumeBinding } from './plugin.js';
 
 export { VolumeBinding, name } from './plugin.js';
 
-export const factory: PluginFactory = (_args, handle) => new VolumeBinding(handle);
+/** VolumeBindingArgs: bindTimeoutSeconds (default 600). */
+export const factory: PluginFactory = (args, handle) => {
+  const seconds = typeof args?.bindTimeoutSeconds === 'number' && args.bindTimeoutSeconds >= 0 ? args.bindTimeoutSeconds : 600;
+  return new VolumeBinding(handle, { bindTimeoutMs: seconds * 1000 });
+};
