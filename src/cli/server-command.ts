@@ -23,6 +23,7 @@ import type { ControllerSettings } from '../controllers/context.js';
 import { controllerFlagHelp, controllerFlagOptions, parseControllerFlags } from './controller-flags.js';
 import { type AgentFlags, agentFlagHelp, agentFlagOptions, parseAgentFlags } from './agent-flags.js';
 import { NodeAgent } from '../agent/agent.js';
+import { chooseNetworkMode, findCniPlugins, haveIproute } from '../agent/network/mode.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
 import { capstanVersion } from './version.js';
 
@@ -36,7 +37,7 @@ Flags:
   --datastore-endpoint URL     sqlite://PATH (default: <data-dir>/state.db), memory://, or etcd://host:2379[,host:2379]
   --event-ttl DURATION         how long Events are kept after their last activity (default 1h)
   --advertise-address IP       address the \`kubernetes\` Service's endpoints point at (default: the bind address, or the host's first address when binding all)
-  --service-cluster-ip-range CIDR      Service ClusterIP range (default 127.10.0.0/16 in host network mode; kept across restarts)
+  --service-cluster-ip-range CIDR      Service ClusterIP range (default 10.43.0.0/16 in bridge network mode, 127.10.0.0/16 in host mode; kept across restarts)
   --service-node-port-range FROM-TO    Service NodePort range (default 30000-32767)
   --service-account-issuer URL the iss of service-account tokens (default ${defaultServiceAccountIssuer})
   --api-audiences LIST         audiences a token must name to reach the API (default: the issuer)
@@ -50,6 +51,15 @@ ${agentFlagHelp}  --controllers LIST           controllers to run, as kube-contr
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
 `;
+
+/** The pod network mode this machine's agent runs in (it picks the default Service range). */
+async function networkModeOf(flags: AgentFlags): Promise<'bridge' | 'host'> {
+  try {
+    return chooseNetworkMode(flags.network, { uid: process.getuid?.(), plugins: await findCniPlugins(flags.cniBinDir), iproute: await haveIproute() }).mode;
+  } catch {
+    return 'host'; // bridge was asked for but cannot run: the agent reports that itself
+  }
+}
 
 /** The host's first non-internal IPv4 address, if any. */
 function firstHostAddress(): string | undefined {
@@ -165,7 +175,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
     serviceAccounts: { keys: saKeys, issuer, apiAudiences },
     disabledAdmissionPlugins,
     serviceClusterIPRange: args['service-cluster-ip-range'],
-    defaultServiceClusterIPRange: serviceCIDRForNetworkMode('host'),
+    defaultServiceClusterIPRange: serviceCIDRForNetworkMode(await networkModeOf(agentFlags)),
     serviceNodePortRange: args['service-node-port-range'],
   });
   await api.start();
