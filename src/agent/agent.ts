@@ -4,6 +4,7 @@
  * runtime. Pods keep running when the agent stops: a restarted agent re-adopts them. It serves
  * container logs to the API server over HTTPS.
  */
+import { limitsNotEnforcedReason, nodeLimitsNotEnforcedMessage } from './pod/resource-enforcement.js';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
@@ -150,6 +151,7 @@ export class NodeAgent {
     const running: Promise<unknown>[] = [];
     try {
       const node = await this.reporter.register(inner.signal);
+      if (this.runtime.enforcesResources === false) recorder.event(node as unknown as ApiObject, 'Warning', limitsNotEnforcedReason, nodeLimitsNotEnforcedMessage(this.runtime.name));
       running.push(this.leaseLoop(node, inner.signal), this.reporter.run(inner.signal, opts.statusUpdateMs ?? 10_000));
       await this.restoreGpus();
       running.push(stats.run(inner.signal));

@@ -41,6 +41,7 @@ import {
 } from './pod/lifecycle-hooks.js';
 import { computePodActions, isSidecar, killGracePeriodSeconds, podDeletionActions } from './pod/pod-actions.js';
 import { generatePodStatus } from './pod/pod-status.js';
+import { containerLimitsNotEnforcedMessage, limitsNotEnforcedReason } from './pod/resource-enforcement.js';
 import { fallsBackToLogs, lastBytes, logReadErrorMessage, maxTerminationMessageLogLines, withTerminationMessage } from './pod/termination-message.js';
 import type { PodProbes } from './pod-probes.js';
 import type { AgentVolumes, PodVolumes } from './pod-volumes.js';
@@ -482,6 +483,8 @@ export class PodWorker {
     }
     this.waiting.delete(spec.name);
     this.event('Normal', 'Started', `Started container ${spec.name}`);
+    const unenforced = runtime.enforcesResources === false ? containerLimitsNotEnforcedMessage(spec, runtime.name) : undefined;
+    if (unenforced) this.event('Warning', limitsNotEnforcedReason, unenforced);
     const postStart = spec.lifecycle?.postStart;
     if (postStart) {
       const failure = await this.runPostStart(pod, spec, id);

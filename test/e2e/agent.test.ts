@@ -58,6 +58,12 @@ describe('node agent in capstan server', { skip, timeout: 240_000 }, () => {
     assert.equal(node.status.capacity.pods, '110');
     assert.match(node.status.nodeInfo.containerRuntimeVersion, /^process:\/\//);
     assert.equal(node.status.addresses.find((a: { type: string }) => a.type === 'InternalIP')?.address, '127.0.0.1');
+    // The process runtime cannot enforce limits, and the node says so.
+    const warning = await eventually('the limits warning on the node', () => {
+      const out = kc(server, ['get', 'events', '--field-selector', 'involvedObject.kind=Node,reason=ResourceLimitsNotEnforced', '-o', 'jsonpath={.items[*].message}']);
+      return out || undefined;
+    });
+    assert.match(warning, /CPU and memory limits are not enforced/);
     const lease = json(server, ['get', 'lease', '-n', 'kube-node-lease', 'capstan-e2e']);
     assert.equal(lease.spec.holderIdentity, 'capstan-e2e');
   });

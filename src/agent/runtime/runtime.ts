@@ -208,6 +208,8 @@ export interface ContainerRuntime {
    * runtime skips optional mounts and refuses containers with other mounts. Default true.
    */
   readonly honoursMounts?: boolean;
+  /** False when containers run without cgroups, so CPU and memory limits are not enforced. Default true. */
+  readonly enforcesResources?: boolean;
 
   runPodSandbox(config: PodSandboxConfig): Promise<string>;
   /** Stops every container of the sandbox (killing them) and releases its resources; idempotent. */

@@ -75,6 +75,7 @@ const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, chi
 export class ProcessRuntime implements ContainerRuntime {
   readonly name = 'process';
   readonly honoursMounts = false;
+  readonly enforcesResources = false;
   private readonly store: StateStore;
   private readonly log: Logger;
   private readonly sandboxes = new Map<string, SandboxRecord>();
