@@ -186,6 +186,40 @@ describe('node agent in capstan server', { skip, timeout: 240_000 }, () => {
     await eventually('ticker Succeeded', () => (json(server, ['get', 'pod', 'ticker']).status?.phase === 'Succeeded' ? true : undefined));
   });
 
+  test('kubectl expose, get --raw through pods/services/nodes proxy, and kubectl proxy reach the HTTP server', async () => {
+    const pod = json(server, ['get', 'pods', '-l', 'app=web']).items[0];
+    const port = pod.spec.containers[0].ports[0].containerPort;
+    kc(server, ['expose', 'deployment', 'web', '--name', 'web', '--port', '80', '--target-port', String(port)]);
+    const ns = '/api/v1/namespaces/default';
+    assert.equal(kc(server, ['get', '--raw', `${ns}/pods/${pod.metadata.name}:${port}/proxy/readyz`]), 'ok');
+    assert.equal(kc(server, ['get', '--raw', `${ns}/pods/${pod.metadata.name}:${port}/proxy/predict?x=1`]), 'v1');
+    const viaService = await eventually('the service proxy', () => {
+      const r = kubectl(server, ['get', '--raw', `${ns}/services/web:80/proxy/readyz`]);
+      return r.code === 0 ? r.stdout : undefined;
+    });
+    assert.equal(viaService, 'ok');
+    assert.match(kubectl(server, ['get', '--raw', `${ns}/services/nosuch/proxy/`]).stderr, /NotFound|not found/);
+    assert.equal(kc(server, ['get', '--raw', '/api/v1/nodes/capstan-e2e/proxy/healthz']), 'ok');
+    // kubectl proxy serves the same paths on a local port.
+    const proxy = spawn(kubectlPath()!, ['--kubeconfig', server.kubeconfig, 'proxy', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const local = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        proxy.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /Starting to serve on (\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        proxy.once('exit', (c) => reject(new Error(`kubectl proxy exited with ${c}: ${out}`)));
+      });
+      const r = await fetch(`http://${local}${ns}/services/web:80/proxy/readyz`);
+      assert.equal(r.status, 200);
+      assert.equal(await r.text(), 'ok');
+    } finally {
+      proxy.kill();
+    }
+  });
+
   test('an Indexed Job runs real processes to completion', async () => {
     kc(server, ['apply', '-f', '-'], {
       input: JSON.stringify({

@@ -27,6 +27,9 @@ const storageVersionHash = (def: ResourceDef): string =>
 /** Subresources served by handlers rather than stores (actions, and pods/log proxied to the node), by kind. */
 function actionSubresources(d: ResourceDef): { subresource: string; responseKind: { group: string; version: string; kind: string }; verbs: string[] }[] {
   if (!d.group && d.kind === 'ServiceAccount') return [{ subresource: 'token', responseKind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] }];
+  const proxyVerbs = ['create', 'delete', 'get', 'patch', 'update'];
+  if (!d.group && d.kind === 'Service') return [{ subresource: 'proxy', responseKind: { group: '', version: 'v1', kind: 'ServiceProxyOptions' }, verbs: proxyVerbs }];
+  if (!d.group && d.kind === 'Node') return [{ subresource: 'proxy', responseKind: { group: '', version: 'v1', kind: 'NodeProxyOptions' }, verbs: proxyVerbs }];
   if (d.group || d.kind !== 'Pod') return [];
   return [
     { subresource: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] },
@@ -35,6 +38,7 @@ function actionSubresources(d: ResourceDef): { subresource: string; responseKind
     { subresource: 'exec', responseKind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] },
     { subresource: 'attach', responseKind: { group: '', version: 'v1', kind: 'PodAttachOptions' }, verbs: ['create', 'get'] },
     { subresource: 'portforward', responseKind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' }, verbs: ['create', 'get'] },
+    { subresource: 'proxy', responseKind: { group: '', version: 'v1', kind: 'PodProxyOptions' }, verbs: proxyVerbs },
   ];
 }
 

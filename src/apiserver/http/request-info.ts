@@ -10,6 +10,8 @@ export interface ResourceRequest {
   resource: string;
   name?: string;
   subresource?: string;
+  /** For `.../proxy/...` subresources: the path after `proxy` ('' when none), passed to the target. */
+  proxyPath?: string;
   verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 }
 
@@ -76,6 +78,13 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
       break;
     default:
       verb = 'get';
+  }
+  if (subresource === 'proxy' && name) {
+    // {resource}/{name}/proxy[/path...]: the rest of the path goes to the proxied target as is.
+    const marker = `/${resource}/${name}/proxy`;
+    const at = pathname.indexOf(marker);
+    const proxyPath = at >= 0 ? pathname.slice(at + marker.length) : '/' + rest.slice(3).join('/');
+    return { kind: 'resource', group, version, namespace, resource, name, subresource, verb: verb === 'deletecollection' ? 'delete' : verb, proxyPath };
   }
   if (rest.length > 3) return { kind: 'nonresource', path: pathname };
   return { kind: 'resource', group, version, namespace, resource, name, subresource, verb };

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { servePodLog } from './pod-log.js';
 import { isConnectSubresource, servePodConnect } from './pod-connect.js';
+import { proxyResources, serveProxy } from './proxy-subresources.js';
 import type { ClientCertificate } from '../auth/tls.js';
 import type { NodeConnector } from './node-connection.js';
 import { StatusError, badRequest, invalidError, methodNotSupported, notFoundPath } from '../../api/errors.js';
@@ -93,6 +94,10 @@ export class ResourceHandler {
       return servePodLog(req, res, this.ctx.registry, this.ctx.nodes, info.namespace, info.name, q);
     }
     if (!info.group && info.version === 'v1' && info.resource === 'serviceaccounts' && info.subresource === 'token' && this.ctx.tokens) return this.serviceAccountToken(req, res, info, q);
+    if (!info.group && info.version === 'v1' && info.subresource === 'proxy' && proxyResources.has(info.resource) && info.name !== undefined) {
+      if ((info.resource === 'nodes') !== (info.namespace === undefined)) throw notFoundPath();
+      return serveProxy(req, res, this.ctx, info.resource, info.namespace, info.name, info.proxyPath ?? '', q.toString());
+    }
     const entry = this.ctx.registry.lookup(info.group, info.version, info.resource);
     if (!entry) throw notFoundPath();
     const def = entry.def;
