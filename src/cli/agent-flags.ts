@@ -17,9 +17,11 @@ export const agentFlagOptions = {
   'container-log-max-size': { type: 'string' },
   'container-log-max-files': { type: 'string' },
   'container-runtime': { type: 'string' },
+  'disable-service-proxy': { type: 'boolean' },
 } as const;
 
 export const agentFlagHelp = `  --container-runtime NAME     auto (default: sandbox when root with runc installed, else process), process or sandbox
+  --disable-service-proxy      do not run the service proxy (ClusterIP, NodePort and LoadBalancer listeners) in this agent
   --node-name NAME             the Node's name (default: the host name, lower-cased)
   --node-ip IP                 the Node's InternalIP (default: the host's first non-loopback IPv4)
   --max-pods N                 pods this node runs at most (default 110)
@@ -37,9 +39,10 @@ export interface AgentFlags {
   containerLogMaxBytes: number;
   containerLogMaxFiles: number;
   containerRuntime: RuntimeWanted;
+  disableServiceProxy: boolean;
 }
 
-type Args = { [K in keyof typeof agentFlagOptions]?: string };
+type Args = { [K in keyof typeof agentFlagOptions]?: (typeof agentFlagOptions)[K]['type'] extends 'boolean' ? boolean : string };
 
 function nonNegativeInt(flag: string, v: string, min = 0): number {
   const n = Number(v);
@@ -72,5 +75,6 @@ export function parseAgentFlags(args: Args): AgentFlags {
     containerLogMaxBytes,
     containerLogMaxFiles: args['container-log-max-files'] !== undefined ? nonNegativeInt('container-log-max-files', args['container-log-max-files'], 2) : 5,
     containerRuntime: runtimeFlag(args['container-runtime']),
+    disableServiceProxy: args['disable-service-proxy'] === true,
   };
 }

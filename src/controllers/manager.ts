@@ -31,6 +31,7 @@ import { createTtlAfterFinishedController } from './job/ttl-after-finished.js';
 import { createPodGcController } from './podgc/podgc-controller.js';
 import { createEndpointsController } from './endpoint/endpoints-controller.js';
 import { createEndpointSliceController } from './endpointslice/endpointslice-controller.js';
+import { createServiceLBController } from './servicelb/servicelb-controller.js';
 
 /** Every controller the manager can run, by its upstream name. */
 export const controllerRegistry: Record<string, ControllerFactory> = {
@@ -53,6 +54,7 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   podgc: createPodGcController,
   endpoint: createEndpointsController,
   endpointslice: createEndpointSliceController,
+  'service-lb': createServiceLBController,
 };
 
 /** The `source.component` of each controller's events (upstream's recorder names). */
@@ -76,6 +78,7 @@ const eventComponents: Record<string, string> = {
   podgc: 'pod-garbage-collector',
   endpoint: 'endpoint-controller',
   endpointslice: 'endpoint-slice-controller',
+  'service-lb': 'service-lb-controller',
 };
 
 /** The registered names that `selection` enables (upstream `IsControllerEnabled`). */
