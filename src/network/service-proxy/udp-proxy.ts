@@ -30,6 +30,8 @@ interface Session {
 export class UdpProxy {
   private socket?: dgram.Socket;
   private readonly sessions = new Map<string, Session>();
+  /** Datagrams dropped for want of an endpoint. */
+  dropped = 0;
 
   constructor(private readonly opts: UdpProxyOptions) {}
 
@@ -63,7 +65,10 @@ export class UdpProxy {
     let s = this.sessions.get(key);
     if (!s) {
       const route = this.opts.route(rinfo.address, new Set());
-      if (!route) return;
+      if (!route) {
+        this.dropped++;
+        return;
+      }
       s = this.openSession(key, route, rinfo);
     }
     this.touch(key, s);
