@@ -206,3 +206,15 @@ test('listeners follow the plan: a removed Service port closes its socket', asyn
   const [err] = (await once(s, 'error')) as [NodeJS.ErrnoException];
   assert.equal(err.code, 'ECONNREFUSED');
 });
+
+test('TCP: a client that goes away takes its backend connection with it', async () => {
+  const ip = freshIP();
+  const b = await tcpBackend('a');
+  const p = await newProxier(service(ip), slices([{ port: b.port }]));
+  const s = net.connect({ host: ip, port: 18080 });
+  s.on('error', () => undefined);
+  await until(() => b.sockets.size === 1, 'the backend connection');
+  s.destroy();
+  await until(() => b.sockets.size === 0, 'the backend connection to close');
+  await until(() => p.tracker.count('default/web:p/TCP') === 0, 'the tracker to forget it');
+});

@@ -72,14 +72,22 @@ export class TcpProxy {
       backend.setTimeout(this.opts.connectTimeoutMs ?? 10_000);
       const beforeConnect = () => {
         backend.destroy();
+        client.off('close', clientGone);
         attempt();
       };
+      // A client that leaves while the endpoint is being dialled takes the dial with it.
+      const clientGone = () => backend.destroy();
       backend.once('error', beforeConnect);
       backend.once('timeout', beforeConnect);
-      backend.once('close', () => this.sockets.delete(backend));
+      client.once('close', clientGone);
+      backend.once('close', () => {
+        this.sockets.delete(backend);
+        client.off('close', clientGone);
+      });
       backend.once('connect', () => {
         backend.off('error', beforeConnect);
         backend.off('timeout', beforeConnect);
+        client.off('close', clientGone);
         backend.setTimeout(0);
         this.splice(route, key, client, backend);
       });
@@ -90,17 +98,20 @@ export class TcpProxy {
   /** Pipes both ways; an end (FIN) is passed on, an error or reset ends both sides. */
   private splice(route: Route, key: string, client: net.Socket, backend: net.Socket): void {
     const forget = this.opts.tracker.add(route.ruleId, key, { close: () => teardown() });
-    let closed = 0;
-    const onClose = () => {
-      if (++closed === 2) forget();
-    };
     const teardown = () => {
       forget();
       client.resetAndDestroy();
       backend.destroy();
     };
-    client.once('close', onClose);
-    backend.once('close', onClose);
+    // A side that is fully closed (both directions done, or destroyed) can carry nothing more.
+    client.once('close', () => {
+      forget();
+      backend.destroy();
+    });
+    backend.once('close', () => {
+      forget();
+      client.destroy();
+    });
     client.on('error', teardown);
     backend.on('error', teardown);
     client.setNoDelay(true);
