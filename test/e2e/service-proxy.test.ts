@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { capstanBin, kc, killContainers, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { capstanBin, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
 import { eventually } from '../support/eventually.js';
 
 const skip = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? (kubectlPath() ? false : 'needs kubectl') : 'needs the compiled server (npm run build)';
@@ -134,7 +134,7 @@ describe('service proxy', { skip, timeout: 240_000 }, () => {
   });
 
   after(async () => {
-    kc(server, ['delete', 'deployment', 'web', '--wait=false']);
+    if (server) kubectl(server, ['delete', 'deployment', 'web', '--wait=false']);
     for (const a of agents) {
       a.proc.kill('SIGTERM');
       if (a.proc.exitCode === null) await new Promise((r) => a.proc.once('exit', r));

@@ -1,7 +1,8 @@
 /**
  * The `service-lb` controller (k3s's ServiceLB, status side): keeps `status.loadBalancer.ingress`
  * of LoadBalancer Services without a `loadBalancerClass` equal to the InternalIPs of the Ready
- * nodes, as nodes come, go and change readiness. The traffic itself is taken by the service proxy
+ * nodes, as nodes come, go and change readiness, and empties it when a Service stops being a
+ * LoadBalancer. The traffic itself is taken by the service proxy
  * in every node agent, which listens on the node addresses at the Service port. Keys are Service
  * keys `namespace/name`.
  */
@@ -11,7 +12,7 @@ import type { ApiObject } from '../../api/object.js';
 import { builtinRefs } from '../../client/builtin-refs.js';
 import { Controller } from '../controller.js';
 import type { ControllerContext, RunnableController } from '../context.js';
-import { desiredIngress, managedByServiceLB, statusUpdate } from './servicelb-decisions.js';
+import { desiredIngress, managedByServiceLB, needsCleanup, statusUpdate } from './servicelb-decisions.js';
 
 export function createServiceLBController(ctx: ControllerContext): RunnableController {
   const services = ctx.informers.informerFor<ApiObject>(builtinRefs.services);
@@ -24,8 +25,10 @@ export function createServiceLBController(ctx: ControllerContext): RunnableContr
     logger: ctx.logger,
     async reconcile(key, signal) {
       const svc = services.get(key) as unknown as Service | undefined;
-      if (!svc || !managedByServiceLB(svc)) return;
-      const updated = statusUpdate(svc, desiredIngress(svc, nodes.list() as unknown as Node[]));
+      if (!svc) return;
+      const managed = managedByServiceLB(svc);
+      if (!managed && !needsCleanup(svc)) return;
+      const updated = statusUpdate(svc, managed ? desiredIngress(svc, nodes.list() as unknown as Node[]) : []);
       if (!updated) return;
       try {
         await ctx.client.updateStatus(builtinRefs.services, updated as unknown as ApiObject, { signal });
@@ -36,11 +39,12 @@ export function createServiceLBController(ctx: ControllerContext): RunnableContr
     },
   });
   const onService = (s: ApiObject) => {
-    if (managedByServiceLB(s as unknown as Service)) controller.enqueue(s);
+    const svc = s as unknown as Service;
+    if (managedByServiceLB(svc) || needsCleanup(svc)) controller.enqueue(s);
   };
   services.addEventHandler({ onAdd: onService, onUpdate: (_o, s) => onService(s) });
   const allManaged = () => {
-    for (const s of services.list()) onService(s);
+    for (const s of services.list()) if (managedByServiceLB(s as unknown as Service)) controller.enqueue(s);
   };
   const addressesOrReadiness = (n: ApiObject) => {
     const node = n as unknown as Node;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
-import { desiredIngress, managedByServiceLB, statusUpdate } from './servicelb-decisions.js';
+import { desiredIngress, managedByServiceLB, needsCleanup, statusUpdate } from './servicelb-decisions.js';
 
 const node = (name: string, ready: string, ...ips: string[]): Node => ({
   metadata: { name },
@@ -27,4 +27,11 @@ test('the status is written only when it differs, and emptied when no node is re
   assert.deepEqual(statusUpdate(lb(), want)?.status, { loadBalancer: { ingress: want } });
   assert.deepEqual(statusUpdate(lb({}, { loadBalancer: { ingress: want } }), [])?.status, { loadBalancer: {} });
   assert.deepEqual(statusUpdate(lb({}, { loadBalancer: { ingress: [{ ip: '10.0.0.9' }] } }), want)?.status?.loadBalancer?.ingress, want);
+});
+
+test('a Service that stopped being a LoadBalancer has its ingress cleaned up', () => {
+  const ingress = { loadBalancer: { ingress: [{ ip: '10.0.0.1' }] } };
+  assert.equal(needsCleanup(lb({ type: 'ClusterIP' }, ingress)), true);
+  assert.equal(needsCleanup(lb({ type: 'ClusterIP' })), false);
+  assert.equal(needsCleanup(lb({}, ingress)), false);
 });

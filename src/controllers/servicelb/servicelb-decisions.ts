@@ -11,6 +11,14 @@ export function managedByServiceLB(svc: Service): boolean {
   return svc.spec?.type === 'LoadBalancer' && !svc.spec.loadBalancerClass && !svc.metadata?.deletionTimestamp;
 }
 
+/**
+ * Whether `svc` still shows a load balancer it no longer asks for (its type changed away from
+ * LoadBalancer): the status is emptied, as upstream's service controller does on clean-up.
+ */
+export function needsCleanup(svc: Service): boolean {
+  return svc.spec?.type !== 'LoadBalancer' && !svc.spec?.loadBalancerClass && !!svc.status?.loadBalancer?.ingress?.length;
+}
+
 const isReady = (n: Node) => (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** The ingress points for a managed Service: one per InternalIP of a Ready node, sorted, IPv6 ones only for IPv6 Services. */
