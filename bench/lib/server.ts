@@ -38,6 +38,8 @@ export interface ServerOptions {
   datastore?: string;
   port?: number;
   readyTimeoutMs?: number;
+  /** Run the node agent inside the server (process runtime). */
+  agent?: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -105,7 +107,7 @@ export function readCredentials(dataDir: string): Credentials {
 export async function startServer(opts: ServerOptions = {}): Promise<BenchServer> {
   const fresh = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? newDataDir();
-  const proc = spawnServer(serverArgs(dataDir, opts.port ?? 0, opts.datastore));
+  const proc = spawnServer(serverArgs(dataDir, opts.port ?? 0, opts.datastore, opts.agent));
   let out = '';
   const onData = (d: Buffer) => (out += d.toString());
   proc.stdout!.on('data', onData);

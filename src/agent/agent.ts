@@ -19,6 +19,7 @@ import { type Clock, realClock, sleep } from '../client/clock.js';
 import { Informer } from '../client/informer.js';
 import { listWatcherFor } from '../client/list-watch.js';
 import { ApiEventRecorder } from '../controllers/events.js';
+import { ServiceProxy } from '../network/service-proxy/service-proxy.js';
 import { renewedNodeLease } from '../sim/node-lease.js';
 import type { Logger } from '../util/logger.js';
 import { AgentServer, type LogTarget } from './agent-server.js';
@@ -69,6 +70,10 @@ export interface AgentOptions extends NodeSetup {
   statsPeriodMs?: number;
   containerLogMaxBytes?: number;
   containerLogMaxFiles?: number;
+  /** Do not run the service proxy (`--disable-service-proxy`). */
+  disableServiceProxy?: boolean;
+  /** Makes a ClusterIP local before the service proxy listens on it (bridge mode); none in host mode. */
+  ensureLocalAddress?: (ip: string) => void | Promise<void>;
   /** Called once the Node is registered and pods are being handled. */
   onReady?: (info: { nodeName: string; port: number }) => void;
   /** Called once the Node no longer carries the `not-ready` taint that new Nodes get (pods can land). */
@@ -155,6 +160,10 @@ export class NodeAgent {
       running.push(this.leaseLoop(node, inner.signal), this.reporter.run(inner.signal, opts.statusUpdateMs ?? 10_000));
       await this.restoreGpus();
       running.push(stats.run(inner.signal));
+      if (!opts.disableServiceProxy) {
+        const proxy = new ServiceProxy(client, { nodeName: opts.nodeName, logger: log.child('service-proxy'), clock: this.clock, recorder: recorder.forComponent('kube-proxy'), ensureLocalAddress: opts.ensureLocalAddress });
+        running.push(proxy.run(inner.signal).catch((e: Error) => log.error('service proxy failed', { error: e.message })));
+      }
       const newWorker = (pod: Pod) =>
         new PodWorker(
           {

@@ -20,12 +20,14 @@ export const agentFlagOptions = {
   'container-runtime': { type: 'string' },
   network: { type: 'string' },
   'cni-bin-dir': { type: 'string' },
+  'disable-service-proxy': { type: 'boolean' },
 } as const;
 
 export const agentFlagHelp = `  --container-runtime NAME     auto (default: sandbox when root with runc installed, else process), process or sandbox
   --network MODE               pod networking: auto (default: bridge when root with the CNI bridge, host-local and
                                loopback plugins installed, else host), bridge or host
   --cni-bin-dir DIR            where to look first for the CNI plugins (then /usr/lib/cni, /opt/cni/bin)
+  --disable-service-proxy      do not run the service proxy (ClusterIP, NodePort and LoadBalancer listeners) in this agent
   --node-name NAME             the Node's name (default: the host name, lower-cased)
   --node-ip IP                 the Node's InternalIP (default: the host's first non-loopback IPv4)
   --max-pods N                 pods this node runs at most (default 110)
@@ -45,9 +47,10 @@ export interface AgentFlags {
   containerRuntime: RuntimeWanted;
   network: NetworkWanted;
   cniBinDir?: string;
+  disableServiceProxy: boolean;
 }
 
-type Args = { [K in keyof typeof agentFlagOptions]?: string };
+type Args = { [K in keyof typeof agentFlagOptions]?: (typeof agentFlagOptions)[K]['type'] extends 'boolean' ? boolean : string };
 
 function nonNegativeInt(flag: string, v: string, min = 0): number {
   const n = Number(v);
@@ -82,5 +85,6 @@ export function parseAgentFlags(args: Args): AgentFlags {
     containerRuntime: runtimeFlag(args['container-runtime']),
     network: parseNetworkFlag(args.network),
     cniBinDir: args['cni-bin-dir'] || undefined,
+    disableServiceProxy: args['disable-service-proxy'] === true,
   };
 }
