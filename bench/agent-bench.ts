@@ -99,7 +99,7 @@ async function coldStart(): Promise<{ ms: number; apiMs: number }> {
 }
 
 function startAgent(creds: Credentials, serverDir: string, agentDir: string): { proc: ChildProcess; ready: Promise<void> } {
-  const args = [capstanBin, 'agent', '--server', creds.url, '--token', creds.token, '--ca-file', join(serverDir, 'tls', 'ca.crt'), '--data-dir', agentDir, '--port', '0', '--bind-address', '127.0.0.1', '--node-ip', '127.0.0.1', '--node-name', 'bench-node', '--container-runtime', 'process', '--log-level', 'warn'];
+  const args = [capstanBin, 'agent', '--server', creds.url, '--token', creds.token, '--ca-file', join(serverDir, 'tls', 'ca.crt'), '--data-dir', agentDir, '--port', '0', '--bind-address', '127.0.0.1', '--node-ip', '127.0.0.1', '--node-name', 'bench-node', '--container-runtime', 'process', '--network', process.env.CAPSTAN_BENCH_NETWORK ?? 'host', '--log-level', 'warn'];
   const nodeArgs = (process.env.CAPSTAN_BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const proc = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

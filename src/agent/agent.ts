@@ -20,6 +20,7 @@ import { Informer } from '../client/informer.js';
 import { listWatcherFor } from '../client/list-watch.js';
 import { ApiEventRecorder } from '../controllers/events.js';
 import { ServiceProxy } from '../network/service-proxy/service-proxy.js';
+import { LoopbackAddresses } from './network/loopback-addresses.js';
 import { renewedNodeLease } from '../sim/node-lease.js';
 import type { Logger } from '../util/logger.js';
 import { AgentServer, type LogTarget } from './agent-server.js';
@@ -154,6 +155,7 @@ export class NodeAgent {
     // Pod volumes live under <data dir>/kubelet/pods/<uid>/volumes (the kubelet's root dir layout).
     const volumes = new AgentVolumes({ client, root: join(opts.dataDir, 'kubelet'), clock: this.clock, logger: log, signal: inner.signal, honoursMounts: this.runtime.honoursMounts !== false, nodeAllocatable: () => this.reporter.allocatable() });
     const running: Promise<unknown>[] = [];
+    const loopback = new LoopbackAddresses(log);
     try {
       const node = await this.reporter.register(inner.signal);
       if (this.runtime.enforcesResources === false) recorder.event(node as unknown as ApiObject, 'Warning', limitsNotEnforcedReason, nodeLimitsNotEnforcedMessage(this.runtime.name));
@@ -161,7 +163,9 @@ export class NodeAgent {
       await this.restoreGpus();
       running.push(stats.run(inner.signal));
       if (!opts.disableServiceProxy) {
-        const proxy = new ServiceProxy(client, { nodeName: opts.nodeName, logger: log.child('service-proxy'), clock: this.clock, recorder: recorder.forComponent('kube-proxy'), ensureLocalAddress: opts.ensureLocalAddress });
+        // In bridge mode ClusterIPs live on the host's loopback interface (127/8 ones are local already).
+        const ensureLocalAddress = opts.ensureLocalAddress ?? (networkChoice.mode === 'bridge' ? (ip: string) => loopback.ensure(ip) : undefined);
+        const proxy = new ServiceProxy(client, { nodeName: opts.nodeName, logger: log.child('service-proxy'), clock: this.clock, recorder: recorder.forComponent('kube-proxy'), ensureLocalAddress });
         running.push(proxy.run(inner.signal).catch((e: Error) => log.error('service proxy failed', { error: e.message })));
       }
       const newWorker = (pod: Pod) =>
@@ -213,6 +217,7 @@ export class NodeAgent {
       signal.removeEventListener('abort', onAbort);
       for (const w of this.workers.values()) w.stop();
       await Promise.allSettled(running);
+      await loopback.removeAll();
       streaming.close();
       await server.stop();
       await recorder.close();

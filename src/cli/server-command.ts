@@ -216,6 +216,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
     const agent = new NodeAgent(agentClient, {
       ...agentFlags,
       clusterCidr: settings.clusterCidr,
+      serviceCidr: await storedServiceCIDR(store),
       nodeIP: agentFlags.nodeIP ?? (wildcard ? undefined : bind),
       dataDir: join(dataDir, 'agent'),
       bindAddress: agentFlags.nodeIP ?? bind,
