@@ -27,7 +27,7 @@ import { activeDeadline, deadlineExceededMessage, deadlineExceededReason } from 
 import { type AdmitResult, admitPod, allocationFailure, rejectedPodStatus } from './pod/admission.js';
 import { type CrashLoopBackoff, backoffEventMessage } from './pod/backoff.js';
 import { makeEnvironment, expandCommandAndArgs } from './pod/env.js';
-import { allocatePodGpus, containerGpuCount, gpuAnnotations, gpuEnvVars } from './pod/gpu-assignment.js';
+import { allocatePodGpus, containerGpuCount, gpuAnnotations, gpuDeviceNodes, gpuEnvVars } from './pod/gpu-assignment.js';
 import {
   failedPostStartHookEvent,
   failedPreStopHookEvent,
@@ -466,6 +466,8 @@ export class PodWorker {
     }
     const config = containerConfig(pod, spec, attempt, { ...resolved, env: fullEnv, mounts: mounts?.mounts });
     Object.assign(config.annotations, gpuAnnotations(deviceIds, init));
+    const devices = gpuDeviceNodes(gpus.devices, deviceIds);
+    if (devices.length) config.devices = devices;
     const user = runtimeUser(effectiveUser(pod, spec), process.getuid?.());
     if (user) config.user = user;
     const sandbox = sandboxConfig(pod, this.deps.logRoot, 0);

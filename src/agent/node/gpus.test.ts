@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { discoverGpus, fakeGpus, GpuAllocationError, GpuAllocator, gpuEnv, mergeGpuListings, parseGpuQuery, parseNvidiaSmiList, queryGpuArgs, type ExecFn, type GpuDevice } from './gpus.js';
+import { discoverGpus, fakeGpus, parseDriverInformation, GpuAllocationError, GpuAllocator, gpuEnv, mergeGpuListings, parseGpuQuery, parseNvidiaSmiList, queryGpuArgs, type ExecFn, type GpuDevice } from './gpus.js';
 
 const h100Query = `0, GPU-8a0c4e2c-1111-2222-3333-444444444440, NVIDIA H100 80GB HBM3, 81559
 1, GPU-8a0c4e2c-1111-2222-3333-444444444441, NVIDIA H100 80GB HBM3, 81559
@@ -81,6 +81,24 @@ describe('discoverGpus', () => {
       ],
     );
     assert.equal((await discoverGpus({ exec: execFrom({ [queryKey]: migQuery, 'nvidia-smi -L': migList }) })).length, 3);
+  });
+
+  test('output recorded on a real H100 machine: the device, its memory and its device node from the driver', async () => {
+    // nvidia-smi and /proc/driver/nvidia/gpus/<bus>/information as an H100 80GB HBM3 (driver 580.159.04) printed them.
+    const query = '0, GPU-faada032-4936-957d-27a8-0e2453d57445, NVIDIA H100 80GB HBM3, 81559\n';
+    const list = 'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-faada032-4936-957d-27a8-0e2453d57445)\n';
+    const info = 'Model: \t\t NVIDIA H100 80GB HBM3\nIRQ:   \t\t 41\nGPU UUID: \t GPU-faada032-4936-957d-27a8-0e2453d57445\nVideo BIOS: \t 96.00.da.00.0c\nBus Type: \t PCIe\nDMA Size: \t 52 bits\nDMA Mask: \t 0xfffffffffffff\nBus Location: \t 0000:00:06.0\nDevice Minor: \t 0\nGPU Firmware: \t 580.159.04\nGPU Excluded:\t No\n';
+    assert.deepEqual([...parseDriverInformation(info)], [['GPU-faada032-4936-957d-27a8-0e2453d57445', 0]]);
+    const d = await discoverGpus({ exec: execFrom({ [queryKey]: query, 'nvidia-smi -L': list }), readDriverInfo: async () => info });
+    assert.deepEqual(d, [{ id: 'GPU-faada032-4936-957d-27a8-0e2453d57445', index: '0', name: 'NVIDIA H100 80GB HBM3', memoryMiB: 81559, mig: false, devicePaths: ['/dev/nvidia0'] }]);
+  });
+
+  test('MIG instances use their parent GPU device node; without driver information there are none', async () => {
+    const info = 'GPU UUID: \t GPU-5d5ba0d6-d33d-2b2c-524d-9e3d8d2b8a77\nDevice Minor: \t 3\nGPU UUID: \t GPU-6e6cb1e7-e44e-3c3d-635e-af4e9e3c9b88\nDevice Minor: \t 1\n';
+    const d = await discoverGpus({ exec: execFrom({ [queryKey]: migQuery, 'nvidia-smi -L': migList }), readDriverInfo: async () => info });
+    assert.deepEqual(d.map((g) => [g.index, g.devicePaths]), [['0:0', ['/dev/nvidia3']], ['0:1', ['/dev/nvidia3']], ['1', ['/dev/nvidia1']]]);
+    const noInfo = await discoverGpus({ exec: execFrom({ [queryKey]: migQuery, 'nvidia-smi -L': migList }), readDriverInfo: async () => { throw new Error('no driver'); } });
+    assert.ok(noInfo.every((g) => g.devicePaths === undefined));
   });
 
   test('no nvidia-smi, or a failing driver, means no GPUs', async () => {

@@ -13,6 +13,7 @@
  * need not match nvidia-smi's PCI order, and because MIG instances can only be named by id.
  */
 import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 
 /** The extended resource name GPUs are advertised under. */
 export const gpuResourceName = 'nvidia.com/gpu';
@@ -25,11 +26,18 @@ export interface GpuDevice {
   name: string;
   memoryMiB?: number;
   mig: boolean;
+  /** The host device nodes a container using this device needs (`/dev/nvidia<minor>`); none for simulated devices. */
+  devicePaths?: string[];
 }
+
+/** Device nodes every container with a real NVIDIA device also needs, where the host has them. */
+export const nvidiaControlDevices = ['/dev/nvidiactl', '/dev/nvidia-uvm', '/dev/nvidia-uvm-tools', '/dev/nvidia-modeset'];
 
 export type ExecFn = (cmd: string, args: readonly string[]) => Promise<string>;
 
 export interface DiscoverGpusOptions {
+  /** Reads the driver's per-GPU information files (replaceable in tests). */
+  readDriverInfo?: () => Promise<string>;
   /** Simulated devices instead of discovery (`--fake-gpus N`); 0 means none. */
   fakeGpus?: number;
   /** Runs a command and resolves with its stdout; rejects when it cannot run or fails. */
@@ -45,12 +53,47 @@ export const queryGpuArgs = ['--query-gpu=index,uuid,name,memory.total', '--form
 export async function discoverGpus(opts: DiscoverGpusOptions = {}): Promise<GpuDevice[]> {
   if (opts.fakeGpus !== undefined) return fakeGpus(opts.fakeGpus);
   const exec = opts.exec ?? execCommand;
-  const [query, list] = await Promise.all([
+  const [query, list, minors] = await Promise.all([
     exec('nvidia-smi', queryGpuArgs).catch(() => undefined),
     exec('nvidia-smi', ['-L']).catch(() => undefined),
+    (opts.readDriverInfo ?? readDriverInfo)().then(parseDriverInformation, () => new Map<string, number>()),
   ]);
   if (query === undefined && list === undefined) return [];
-  return mergeGpuListings(parseGpuQuery(query ?? ''), parseNvidiaSmiList(list ?? ''));
+  return withDeviceNodes(mergeGpuListings(parseGpuQuery(query ?? ''), parseNvidiaSmiList(list ?? '')), parseNvidiaSmiList(list ?? ''), minors);
+}
+
+/** The driver's per-GPU information files, concatenated (`/proc/driver/nvidia/gpus/<bus id>/information`). */
+async function readDriverInfo(): Promise<string> {
+  const dir = '/proc/driver/nvidia/gpus';
+  const buses = await readdir(dir);
+  const texts = await Promise.all(buses.map((b) => readFile(`${dir}/${b}/information`, 'utf8').catch(() => '')));
+  return texts.join('\n');
+}
+
+/** GPU uuid → device minor number, from the driver's information files ("GPU UUID:" and "Device Minor:" lines). */
+export function parseDriverInformation(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let uuid: string | undefined;
+  for (const line of text.split('\n')) {
+    const u = /^GPU UUID:\s*(GPU-\S+)/.exec(line);
+    if (u) uuid = u[1];
+    const m = /^Device Minor:\s*(\d+)/.exec(line);
+    if (m && uuid) {
+      out.set(uuid, Number(m[1]));
+      uuid = undefined;
+    }
+  }
+  return out;
+}
+
+/** Fills devicePaths: a GPU's own node, and a MIG instance's parent GPU node. */
+export function withDeviceNodes(devices: GpuDevice[], list: readonly GpuListEntry[], minors: ReadonlyMap<string, number>): GpuDevice[] {
+  const parentOf = new Map<string, string>();
+  for (const g of list) for (const m of g.mig) parentOf.set(m.uuid, g.uuid);
+  return devices.map((d) => {
+    const minor = minors.get(d.mig ? (parentOf.get(d.id) ?? '') : d.id);
+    return minor === undefined ? d : { ...d, devicePaths: [`/dev/nvidia${minor}`] };
+  });
 }
 
 /** `n` simulated devices with stable ids `fake-gpu-0` … */

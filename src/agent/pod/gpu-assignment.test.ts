@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { GpuAllocator, fakeGpus } from '../node/gpus.js';
 import type { ContainerStatus } from '../runtime/runtime.js';
-import { allocatePodGpus, assignmentsFromContainers, containerGpuCount, gpuAnnotations, gpuEnvVars, podGpuRequests } from './gpu-assignment.js';
+import { allocatePodGpus, assignmentsFromContainers, containerGpuCount, gpuAnnotations, gpuDeviceNodes, gpuEnvVars, podGpuRequests } from './gpu-assignment.js';
 
 const gpu = (name: string, n: string | undefined, extra: Partial<Container> = {}): Container => ({ name, image: 'i', ...(n ? { resources: { limits: { 'nvidia.com/gpu': n }, requests: { 'nvidia.com/gpu': n } } } : {}), ...extra });
 const pod = (uid: string, containers: Container[], initContainers?: Container[]): Pod => ({ metadata: { name: uid, namespace: 'default', uid }, spec: { containers, initContainers } });
@@ -103,4 +103,15 @@ describe('environment and restore', () => {
     assert.deepEqual(alloc.freeDevices(), ['fake-gpu-2']);
     assert.deepEqual(alloc.allocate('a', 'app', 1), ['fake-gpu-1']);
   });
+});
+
+test('gpuDeviceNodes: a real device brings its node and the control nodes; simulated ones none', () => {
+  const devices = [
+    { id: 'GPU-a', index: '0', name: 'x', mig: false, devicePaths: ['/dev/nvidia0'] },
+    { id: 'GPU-b', index: '1', name: 'x', mig: false, devicePaths: ['/dev/nvidia1'] },
+    { id: 'fake-gpu-0', index: '0', name: 'sim', mig: false },
+  ];
+  assert.deepEqual(gpuDeviceNodes(devices, ['GPU-b']).map((d) => d.hostPath), ['/dev/nvidia1', '/dev/nvidiactl', '/dev/nvidia-uvm', '/dev/nvidia-uvm-tools', '/dev/nvidia-modeset']);
+  assert.deepEqual(gpuDeviceNodes(devices, ['fake-gpu-0']), []);
+  assert.deepEqual(gpuDeviceNodes(devices, []), []);
 });

@@ -14,7 +14,7 @@
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../api/quantity.js';
-import { type GpuAllocator, type GpuAssignment, gpuEnv, gpuResourceName } from '../node/gpus.js';
+import { type GpuAllocator, type GpuAssignment, type GpuDevice, gpuEnv, gpuResourceName, nvidiaControlDevices } from '../node/gpus.js';
 import type { ContainerStatus } from '../runtime/runtime.js';
 import { podLabels } from '../runtime-config.js';
 import { isSidecar } from './pod-actions.js';
@@ -106,4 +106,16 @@ export function assignmentsFromContainers(containers: readonly ContainerStatus[]
     out.push(a);
   }
   return out.sort((a, b) => (a.podUID + a.containerName < b.podUID + b.containerName ? -1 : 1));
+}
+
+/**
+ * The device nodes a container holding `deviceIds` needs: each device's own node and, when any
+ * is a real device, the driver's control nodes (the NVIDIA container runtime's set). Simulated
+ * devices need none. The runtime skips nodes the host does not have.
+ */
+export function gpuDeviceNodes(devices: readonly GpuDevice[], deviceIds: readonly string[]): { containerPath: string; hostPath: string; permissions: string }[] {
+  const byId = new Map(devices.map((d) => [d.id, d]));
+  const own = [...new Set(deviceIds.flatMap((id) => byId.get(id)?.devicePaths ?? []))];
+  if (!own.length) return [];
+  return [...own, ...nvidiaControlDevices].map((p) => ({ containerPath: p, hostPath: p, permissions: 'rw' }));
 }

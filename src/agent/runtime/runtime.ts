@@ -83,6 +83,14 @@ export interface LinuxContainerSecurityContext {
   readonlyPaths?: string[];
 }
 
+/** A host device node made available in the container (CRI `Device`). */
+export interface Device {
+  containerPath: string;
+  hostPath: string;
+  /** cgroup access: any of `r`, `w`, `m`. */
+  permissions: string;
+}
+
 export interface ContainerConfig {
   metadata: { name: string; attempt: number };
   /** The image reference, informational for runtimes that do not pull images. */
@@ -106,6 +114,8 @@ export interface ContainerConfig {
   user?: { uid: number; gid?: number; supplementalGroups?: number[] };
   /** Linux security settings (the sandbox runtime honours them all; the process runtime only `user` above). */
   securityContext?: LinuxContainerSecurityContext;
+  /** Host device nodes the container gets (CRI Device), e.g. its GPUs; runtimes without device isolation ignore them. */
+  devices?: Device[];
 }
 
 export interface ContainerStatus {

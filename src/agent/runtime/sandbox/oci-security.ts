@@ -40,6 +40,8 @@ export interface SecurityInput {
   allCapabilities?: string[];
   /** The host's device nodes (privileged containers only). */
   hostDevices?: OciDevice[];
+  /** Device nodes the container asked for (ContainerConfig.devices, e.g. GPUs), allowed in its device cgroup. */
+  extraDevices?: { device: OciDevice; access: string }[];
 }
 
 export interface ProcessSecurity {
@@ -74,10 +76,12 @@ export function linuxSecurity(input: SecurityInput): LinuxSecurity {
   if (sc?.privileged) {
     return { maskedPaths: [], readonlyPaths: [], devices: input.hostDevices ?? [], deviceRules: [{ allow: true, access: 'rwm' }] };
   }
+  const extra = input.extraDevices ?? [];
   return {
     maskedPaths: sc?.maskedPaths ?? RUNC_MASKED_PATHS,
     readonlyPaths: sc?.readonlyPaths ?? RUNC_READONLY_PATHS,
-    deviceRules: [{ allow: false, access: 'rwm' }],
+    ...(extra.length ? { devices: extra.map((e) => e.device) } : {}),
+    deviceRules: [{ allow: false, access: 'rwm' }, ...extra.map(({ device: d, access }) => ({ allow: true, type: d.type, major: d.major, minor: d.minor, access }))],
   };
 }
 

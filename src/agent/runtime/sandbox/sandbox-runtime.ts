@@ -262,7 +262,7 @@ export class SandboxRuntime implements ContainerRuntime {
     const exitFile = path.join(this.statusDir(id), 'exit');
     await unlink(exitFile).catch(() => {});
     await unlink(this.store.killedMarker(id)).catch(() => {});
-    const security = await securityInput(rootfs, rec.config.securityContext);
+    const security = await securityInput(rootfs, rec.config.securityContext, rec.config.devices);
     try {
       // The wrapper runs as the container's user and must be able to leave its exit status.
       await chown(this.statusDir(id), security.user.uid, security.user.gid);

@@ -77,6 +77,19 @@ describe('sandbox runtime security context', { skip }, () => {
       .map((l) => l.split(' ').slice(3).join(' '));
   }
 
+  test('requested device nodes (GPUs) appear in the container and pass its device cgroup; missing ones are left out', async () => {
+    const devices = [
+      { containerPath: '/dev/gpu-like', hostPath: '/dev/zero', permissions: 'rw' },
+      { containerPath: '/dev/nvidia-missing', hostPath: '/dev/capstan-no-such-device', permissions: 'rw' },
+    ];
+    const id = await run('dev', 'test -c /dev/gpu-like && head -c 3 /dev/gpu-like | wc -c; test -e /dev/nvidia-missing || echo no-missing', undefined, { devices });
+    await exited(id);
+    assert.deepEqual(await output(id), ['3', 'no-missing']);
+    const without = await run('nodev', 'test -e /dev/gpu-like && echo present || echo absent', undefined);
+    await exited(without);
+    assert.deepEqual(await output(without), ['absent']);
+  });
+
   test('runAsUser, runAsGroup and supplemental groups, in the container and in exec', async () => {
     const id = await run('ids', 'id -u; id -g; id -G; exec sleep 600', { runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [2000, 2001] });
     const out = await poll('id output', async () => ((await output(id)).length >= 3 ? output(id) : undefined));
