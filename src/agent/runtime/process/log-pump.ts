@@ -8,6 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import type { CriLogWriter, LogStream } from '../../logs/cri-log-writer.js';
@@ -16,9 +17,48 @@ const execFileAsync = promisify(execFile);
 
 export const STREAMS: readonly LogStream[] = ['stdout', 'stderr'];
 
-/** Creates the FIFOs with one `mkfifo` (Node has no mkfifo; each spawn costs the agent a fork). */
-export async function makeFifos(files: string[]): Promise<void> {
-  await execFileAsync('mkfifo', ['-m', '600', ...files]);
+/**
+ * Creates FIFOs (Node has no mkfifo, and each spawn costs the agent a fork). Requests made in the
+ * same turn of the event loop share one `mkfifo`, so a hundred containers created at once cost a
+ * few spawns rather than a hundred; when the shared call fails, each request is retried alone so
+ * that one bad path does not fail the others.
+ */
+export function makeFifos(files: string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    pendingFifos.push({ files, resolve, reject });
+    if (pendingFifos.length === 1) setImmediate(flushFifos);
+  });
+}
+
+interface FifoRequest {
+  files: string[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+let pendingFifos: FifoRequest[] = [];
+
+function flushFifos(): void {
+  const batch = pendingFifos;
+  pendingFifos = [];
+  const mkfifo = (files: string[]) => execFileAsync('mkfifo', ['-m', '600', ...files]);
+  mkfifo(batch.flatMap((r) => r.files)).then(
+    () => batch.forEach((r) => r.resolve()),
+    () => {
+      if (batch.length === 1) return void mkfifo(batch[0].files).then(batch[0].resolve, batch[0].reject);
+      // mkfifo makes what it can before failing: retry each request alone, accepting FIFOs made already.
+      for (const r of batch) void makeEach(r.files).then(r.resolve, r.reject);
+    },
+  );
+}
+
+async function makeEach(files: string[]): Promise<void> {
+  const missing = [];
+  for (const f of files) {
+    const st = await lstat(f).catch(() => undefined);
+    if (!st?.isFIFO()) missing.push(f);
+  }
+  if (missing.length) await execFileAsync('mkfifo', ['-m', '600', ...missing]);
 }
 
 /** The container's end of a FIFO (read-write, so a write never fails for want of a reader). */
