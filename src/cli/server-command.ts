@@ -10,7 +10,7 @@ import { adminUser, ensureToken, TokenAuthenticator } from '../apiserver/auth/au
 import { writeKubeconfig } from '../apiserver/auth/kubeconfig.js';
 import { ensureAgentClientCertificate, ensureTls } from '../apiserver/auth/tls.js';
 import { assembleApiServer } from '../apiserver/assemble.js';
-import { bootstrapCluster, ensureMasterService } from '../apiserver/bootstrap.js';
+import { bootstrapCluster, dnsServiceIP, ensureDnsService, ensureMasterService } from '../apiserver/bootstrap.js';
 import { firstServiceIP, parsePortRange, parseServiceCIDR, serviceCIDRForNetworkMode, storedServiceCIDR } from '../apiserver/services/allocators.js';
 import { ApiClient } from '../client/api-client.js';
 import { startControllerManager } from '../controllers/manager.js';
@@ -21,6 +21,7 @@ import type { ControllerSettings } from '../controllers/context.js';
 import { controllerFlagHelp, controllerFlagOptions, parseControllerFlags } from './controller-flags.js';
 import { type AgentFlags, agentFlagHelp, agentFlagOptions, parseAgentFlags } from './agent-flags.js';
 import { NodeAgent } from '../agent/agent.js';
+import { startClusterDns } from '../network/dns/cluster-dns.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
 import { capstanVersion } from './version.js';
 
@@ -36,6 +37,10 @@ Flags:
   --advertise-address IP       address the \`kubernetes\` Service's endpoints point at (default: the bind address, or the host's first address when binding all)
   --service-cluster-ip-range CIDR      Service ClusterIP range (default 127.10.0.0/16 in host network mode; kept across restarts)
   --service-node-port-range FROM-TO    Service NodePort range (default 30000-32767)
+  --cluster-domain DOMAIN      the cluster's DNS domain (default cluster.local)
+  --cluster-dns-port N         also serve cluster DNS on 127.0.0.1:N (default 0: only on the kube-dns ClusterIP at port 53, where this process may bind it)
+  --resolv-conf PATH           resolv.conf naming the resolvers that cluster DNS forwards other names to (default /etc/resolv.conf)
+  --disable-cluster-dns        do not serve cluster DNS in this process
 ${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
   --disable-controller-manager do not run the controllers in this process (run \`capstan controller-manager\` elsewhere)
   --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
@@ -78,6 +83,10 @@ export async function serverCommand(argv: string[]): Promise<number> {
         'advertise-address': { type: 'string' },
         'service-cluster-ip-range': { type: 'string' },
         'service-node-port-range': { type: 'string' },
+        'cluster-domain': { type: 'string', default: 'cluster.local' },
+        'cluster-dns-port': { type: 'string', default: '0' },
+        'resolv-conf': { type: 'string', default: '/etc/resolv.conf' },
+        'disable-cluster-dns': { type: 'boolean' },
         ...controllerFlagOptions,
         'default-toleration-seconds': { type: 'string' },
         v: { type: 'string' },
@@ -104,6 +113,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   let agentFlags: AgentFlags;
   let agentPort: number;
   let defaultTolerationSeconds: number | undefined;
+  let clusterDnsPort: number;
   try {
     eventTtlMs = parseDuration(args['event-ttl']!);
     settings = parseControllerFlags(args);
@@ -116,6 +126,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
     }
     if (args['service-cluster-ip-range'] !== undefined) parseServiceCIDR(args['service-cluster-ip-range']);
     if (args['service-node-port-range'] !== undefined) parsePortRange(args['service-node-port-range']);
+    clusterDnsPort = Number(args['cluster-dns-port']);
+    if (!Number.isInteger(clusterDnsPort) || clusterDnsPort < 0 || clusterDnsPort > 65535) throw new Error(`invalid --cluster-dns-port ${JSON.stringify(args['cluster-dns-port'])}`);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.?$/i.test(args['cluster-domain']!)) throw new Error(`invalid --cluster-domain ${JSON.stringify(args['cluster-domain'])}`);
     logLevel = parseLogLevel(args['log-level'] ?? args.v);
   } catch (e) {
     process.stderr.write(`capstan server: ${(e as Error).message}\n`);
@@ -143,8 +156,13 @@ export async function serverCommand(argv: string[]): Promise<number> {
   await api.start();
   await bootstrapCluster(api.registry);
   const wildcardBind = bind === '0.0.0.0' || bind === '::';
+  const firstIP = firstServiceIP((await storedServiceCIDR(store))!);
+  const clusterDnsIP = dnsServiceIP(firstIP);
+  if (!args['disable-cluster-dns']) {
+    await ensureDnsService(api.registry, clusterDnsIP).catch((e: Error) => logger.warn('cannot create the kube-dns Service', { clusterIP: clusterDnsIP, error: e.message }));
+  }
   await ensureMasterService(api.registry, {
-    clusterIP: firstServiceIP((await storedServiceCIDR(store))!),
+    clusterIP: firstIP,
     port: api.listenPort,
     advertiseAddress: args['advertise-address'] ?? (wildcardBind ? firstHostAddress() : bind),
   });
@@ -164,6 +182,31 @@ export async function serverCommand(argv: string[]): Promise<number> {
   if (!args['disable-scheduler']) {
     const schedulerClient = new ApiClient({ ...inProcess, userAgent: 'capstan-scheduler' });
     running.push(startScheduler(schedulerClient, { logger: logger.child('scheduler'), signal: controllers.signal }).finally(() => schedulerClient.close()));
+  }
+  let dnsClient: ApiClient | undefined;
+  if (!args['disable-cluster-dns']) {
+    // The cluster DNS (CoreDNS's job), answering from its own informers (DESIGN.md §2.7).
+    dnsClient = new ApiClient({ ...inProcess, userAgent: 'capstan-cluster-dns' });
+    try {
+      const dns = await startClusterDns({
+        client: dnsClient,
+        logger: logger.child('cluster-dns'),
+        clusterDomain: args['cluster-domain']!,
+        serviceIP: clusterDnsIP,
+        extraListeners: clusterDnsPort ? [{ host: '127.0.0.1', port: clusterDnsPort }] : [],
+        resolvConfPath: resolve(args['resolv-conf']!),
+      }, controllers.signal);
+      running.push(dns.done);
+    } catch (e) {
+      process.stderr.write(`capstan server: cluster DNS: ${(e as Error).message}\n`);
+      controllers.abort();
+      await Promise.allSettled(running);
+      client.close();
+      dnsClient.close();
+      await api.stop();
+      await store.close();
+      return 1;
+    }
   }
   let agentClient: ApiClient | undefined;
   let nodeSchedulable: () => void = () => undefined;
@@ -205,6 +248,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   await Promise.allSettled(running);
   client.close();
   agentClient?.close();
+  dnsClient?.close();
   await api.stop();
   await store.close();
   return 0;
