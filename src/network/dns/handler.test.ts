@@ -70,6 +70,9 @@ describe('DNS query handler', () => {
     const r = await ask(garbage);
     assert.equal(r.id, 0xabcd);
     assert.equal(r.rcode, Rcode.FORMERR);
+    // A label holding a dot cannot be written back as it came: FORMERR too.
+    const dotted = Buffer.from([0, 9, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 0x61, 0x2e, 0x62, 0, 0, 1, 0, 1]);
+    assert.equal((await ask(dotted)).rcode, Rcode.FORMERR);
     // A response is never answered.
     assert.equal(await handler.handle(encodeMessage({ ...decodeMessage(query('a.b', 1)), qr: true }), 'udp'), undefined);
     let seed = 3;

@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import type { ClusterIndex } from './cluster-index.js';
 import type { Forwarder } from './forwarder.js';
 import { decodeMessage, encodeMessage, Opcode, Rcode, RRClass, type DnsMessage, type Edns, type Question, type ResourceRecord } from './message.js';
+import type { QueryHandler } from './listener.js';
 import { resolveQuestion, type ZoneConfig } from './records.js';
 
 /** The UDP payload size this server advertises and the most it sends over UDP. */
@@ -32,12 +33,21 @@ function formErr(packet: Buffer): Buffer {
   return out;
 }
 
-export class DnsHandler {
+export class DnsHandler implements QueryHandler {
   constructor(private readonly opts: DnsHandlerOptions) {}
 
-  /** The reply to `packet` (undefined: drop it). */
+  /** The reply to `packet` (undefined: drop it); never rejects. */
   async handle(packet: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
     if (packet.length < 12) return undefined;
+    try {
+      return await this.reply(packet, transport);
+    } catch {
+      // Even the error reply could not be encoded (a name this codec cannot write).
+      return packet[2] & 0x80 ? undefined : formErr(packet);
+    }
+  }
+
+  private async reply(packet: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
     let query: DnsMessage;
     try {
       query = decodeMessage(packet);

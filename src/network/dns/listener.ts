@@ -37,9 +37,12 @@ export class DnsListener {
     });
     udp.on('error', () => undefined);
     udp.on('message', (msg, rinfo) => {
-      void this.handler.handle(msg, 'udp').then((reply) => {
-        if (reply) udp.send(reply, rinfo.port, rinfo.address);
-      });
+      void this.handler.handle(msg, 'udp').then(
+        (reply) => {
+          if (reply && this.udp === udp) udp.send(reply, rinfo.port, rinfo.address);
+        },
+        () => undefined,
+      );
     });
     this.udp = udp;
     this.port = udp.address().port;
@@ -71,12 +74,15 @@ export class DnsListener {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.handler.handle(Buffer.from(msg), 'tcp').then((reply) => {
-          if (!reply || sock.destroyed) return;
-          const len = Buffer.alloc(2);
-          len.writeUInt16BE(reply.length);
-          sock.write(Buffer.concat([len, reply]));
-        });
+        void this.handler.handle(Buffer.from(msg), 'tcp').then(
+          (reply) => {
+            if (!reply || sock.destroyed) return;
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(reply.length);
+            sock.write(Buffer.concat([len, reply]));
+          },
+          () => sock.destroy(),
+        );
       }
     });
   }

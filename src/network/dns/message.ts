@@ -121,6 +121,7 @@ class Writer {
       }
       if (this.length < 0x3fff) this.names.set(suffix, this.length);
       const label = Buffer.from(labels[i], 'latin1');
+      if (label.length === 0) throw new DnsFormatError(`empty label in ${JSON.stringify(name)}`);
       if (label.length > 63) throw new DnsFormatError(`label longer than 63 bytes in ${JSON.stringify(name)}`);
       this.u8(label.length);
       this.bytes(label);
@@ -314,7 +315,10 @@ class Reader {
       this.need(1 + len, at);
       total += len + 1;
       if (total > 255) throw new DnsFormatError('name longer than 255 bytes');
-      labels.push(this.buf.toString('latin1', at + 1, at + 1 + len));
+      const label = this.buf.toString('latin1', at + 1, at + 1 + len);
+      // Names travel as dotted text here: a label holding a dot could not be told apart.
+      if (label.includes('.')) throw new DnsFormatError('label contains a dot');
+      labels.push(label);
       at += 1 + len;
     }
     return labels.length ? labels.join('.') : '.';
