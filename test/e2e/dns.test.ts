@@ -62,7 +62,7 @@ async function freeUdpPort(): Promise<number> {
 }
 
 let nextId = 1;
-async function queryUdp(port: number, name: string, type: number): Promise<DnsMessage> {
+async function queryUdp(port: number, name: string, type: number, host = '127.0.0.1'): Promise<DnsMessage> {
   const sock = createSocket('udp4');
   try {
     const q = encodeMessage({ id: nextId++, qr: false, opcode: 0, aa: false, tc: false, rd: true, ra: false, rcode: 0, questions: [{ name, type, class: 1 }], answers: [], authorities: [], additionals: [] });
@@ -72,7 +72,7 @@ async function queryUdp(port: number, name: string, type: number): Promise<DnsMe
         clearTimeout(timer);
         resolve(decodeMessage(m));
       });
-      sock.send(q, port, '127.0.0.1');
+      sock.send(q, port, host);
     });
   } finally {
     sock.close();
@@ -102,11 +102,11 @@ async function queryTcp(port: number, name: string, type: number): Promise<DnsMe
 const hasDig = spawnSync('sh', ['-c', 'command -v dig'], { encoding: 'utf8' }).stdout.trim() !== '';
 
 /** Polls until `check` accepts the answer (the DNS caches follow the API asynchronously). */
-async function eventually(port: number, name: string, type: number, check: (m: DnsMessage) => boolean): Promise<DnsMessage> {
+async function eventually(port: number, name: string, type: number, check: (m: DnsMessage) => boolean, host = '127.0.0.1'): Promise<DnsMessage> {
   const deadline = Date.now() + 15_000;
   let last: DnsMessage | undefined;
   while (Date.now() < deadline) {
-    last = await queryUdp(port, name, type);
+    last = await queryUdp(port, name, type, host);
     if (check(last)) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -118,6 +118,9 @@ describe('cluster DNS', () => {
   let server: ServerHandle;
   let upstream: Socket;
   let dnsPort: number;
+  const octet = 100 + Math.floor(Math.random() * 150);
+  const range = `127.98.${octet}.0/24`;
+  const kubeDnsIP = `127.98.${octet}.10`;
   const upstreamSeen: string[] = [];
 
   before(async () => {
@@ -135,7 +138,8 @@ describe('cluster DNS', () => {
     const resolvConf = join(dir, 'resolv.conf');
     writeFileSync(resolvConf, `search example\nnameserver 127.0.0.1:${upstream.address().port}\n`);
     dnsPort = await freeUdpPort();
-    server = await startServer({ extraArgs: ['--cluster-dns-port', String(dnsPort), '--resolv-conf', resolvConf, '--service-cluster-ip-range', '10.98.0.0/24'] });
+    // A loopback service range of its own, so that a root test server can bind its kube-dns ClusterIP.
+    server = await startServer({ extraArgs: ['--cluster-dns-port', String(dnsPort), '--resolv-conf', resolvConf, '--service-cluster-ip-range', range] });
     kc(server, ['apply', '-f', '-'], { input: manifests });
   });
   after(async () => {
@@ -146,7 +150,7 @@ describe('cluster DNS', () => {
 
   test('the kube-dns Service takes the tenth address of the range, with upstream ports and labels', () => {
     const svc = JSON.parse(kc(server, ['get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'json'])) as { metadata: { labels: Record<string, string> }; spec: { clusterIP: string; selector?: unknown; ports: { name: string; port: number; protocol: string }[] } };
-    assert.equal(svc.spec.clusterIP, '10.98.0.10');
+    assert.equal(svc.spec.clusterIP, kubeDnsIP);
     assert.equal(svc.spec.selector, undefined);
     assert.deepEqual(svc.spec.ports.map((p) => `${p.name}/${p.port}/${p.protocol}`), ['dns/53/UDP', 'dns-tcp/53/TCP', 'metrics/9153/TCP']);
     assert.equal(svc.metadata.labels['k8s-app'], 'kube-dns');
@@ -198,6 +202,16 @@ describe('cluster DNS', () => {
     const nodata = await queryUdp(dnsPort, 'default.svc.cluster.local', RRType.A);
     assert.equal(nodata.rcode, Rcode.NOERROR);
     assert.equal(nodata.answers.length, 0);
+  });
+
+  test('as root, the kube-dns ClusterIP answers at port 53, with metrics at 9153', { skip: process.getuid?.() !== 0 && 'needs root to bind port 53' }, async (t) => {
+    if (/cluster DNS not listening on its Service address/.test(server.output())) return t.skip(`the ClusterIP could not be bound: ${server.output()}`);
+    const a = await eventually(53, 'web.default.svc.cluster.local', RRType.A, (m) => m.answers.length > 0, kubeDnsIP);
+    assert.equal(a.answers[0].data, kc(server, ['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}']));
+    const ns = await queryUdp(53, 'ns.dns.cluster.local', RRType.A, kubeDnsIP);
+    assert.deepEqual(ns.answers.map((r) => r.data), [kubeDnsIP]);
+    const text = await (await fetch(`http://${kubeDnsIP}:9153/metrics`)).text();
+    assert.match(text, /^coredns_dns_requests_total\{proto="udp",type="A",zone="cluster\.local\."\} \d+$/m);
   });
 
   test('other names are forwarded to the resolv.conf upstream, its answer relayed', async () => {

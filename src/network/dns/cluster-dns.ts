@@ -2,7 +2,8 @@
  * The cluster DNS component of `capstan server`: informers on Services, EndpointSlices and
  * Namespaces feed the cluster index (rebuilt lazily after a change); listeners on the kube-dns
  * ClusterIP at port 53 (when this process may bind it) and on any extra addresses answer from it,
- * forwarding other names to the resolvers of a resolv.conf. Owned by the signal given to `start`.
+ * forwarding other names to the resolvers of a resolv.conf; request counters are served beside the
+ * ClusterIP listener at port 9153, as CoreDNS's. Owned by the signal given to `start`.
  */
 import type { ApiObject } from '../../api/object.js';
 import type { ApiClient } from '../../client/api-client.js';
@@ -13,6 +14,8 @@ import { buildClusterIndex, type ClusterIndex } from './cluster-index.js';
 import { ResolvConfForwarder } from './forwarder.js';
 import { DnsHandler } from './handler.js';
 import { DnsListener } from './listener.js';
+import { DnsMetrics, serveDnsMetrics } from './metrics.js';
+import type { Server } from 'node:http';
 
 export interface ClusterDnsOptions {
   client: ApiClient;
@@ -29,6 +32,8 @@ export interface ClusterDnsOptions {
   resolvConfPath: string;
   /** TTL of the cluster records (seconds). */
   ttl?: number;
+  /** Port of the metrics endpoint on the ClusterIP (9153). */
+  metricsPort?: number;
   /** How long to wait before binding the ClusterIP again while it is not on any interface yet. */
   bindRetryMs?: number;
 }
@@ -57,7 +62,9 @@ export async function startClusterDns(opts: ClusterDnsOptions, signal: AbortSign
   const self = new Set(opts.extraListeners.map((l) => `${l.host}:${l.port}`));
   if (opts.serviceIP) self.add(`${opts.serviceIP}:${servicePort}`);
   const forwarder = new ResolvConfForwarder({ resolvConfPath: opts.resolvConfPath, self });
+  const metrics = new DnsMetrics(zone);
   const handler = new DnsHandler({
+    onQuery: (q, rcode, how, transport) => metrics.observe(q, rcode, how, transport),
     zone: { zone, ttl: opts.ttl ?? 5, serial: Math.floor(Date.now() / 1000), dnsIPs: opts.serviceIP ? [opts.serviceIP] : [] },
     index: current,
     forwarder,
@@ -82,6 +89,7 @@ export async function startClusterDns(opts: ClusterDnsOptions, signal: AbortSign
   // The ClusterIP may not be on an interface yet (bridge mode adds it to the loopback device):
   // retry while it is unavailable; give up quietly when the port is not ours to take.
   let retry: NodeJS.Timeout | undefined;
+  let metricsServer: Server | undefined;
   const bindService = async (): Promise<void> => {
     if (!opts.serviceIP || signal.aborted) return;
     const listener = new DnsListener(opts.serviceIP, servicePort, handler);
@@ -90,10 +98,21 @@ export async function startClusterDns(opts: ClusterDnsOptions, signal: AbortSign
       if (signal.aborted) return void (await listener.close());
       listeners.push(listener);
       log.info('cluster DNS listening', { address: `${opts.serviceIP}:${servicePort}` });
+      const mport = opts.metricsPort ?? 9153;
+      metricsServer = await serveDnsMetrics(metrics, opts.serviceIP, mport).catch((e: NodeJS.ErrnoException) => {
+        log.info('cluster DNS metrics not served', { address: `${opts.serviceIP}:${mport}`, reason: e.code ?? e.message });
+        return undefined;
+      });
+      if (signal.aborted) metricsServer?.close();
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRNOTAVAIL') retry = setTimeout(() => void bindService(), opts.bindRetryMs ?? 5000);
-      else log.info('cluster DNS not listening on its Service address', { address: `${opts.serviceIP}:${servicePort}`, reason: code ?? (e as Error).message });
+      else {
+        // Not being root is the expected reason; anything else (the port taken) deserves a warning.
+        const fields = { address: `${opts.serviceIP}:${servicePort}`, reason: code ?? (e as Error).message };
+        if (code === 'EACCES') log.info('cluster DNS not listening on its Service address', fields);
+        else log.warn('cluster DNS not listening on its Service address', fields);
+      }
     }
   };
   await bindService();
@@ -103,6 +122,11 @@ export async function startClusterDns(opts: ClusterDnsOptions, signal: AbortSign
     await running;
     clearTimeout(retry);
     for (const l of listeners) await l.close();
+    const m = metricsServer;
+    if (m) {
+      m.closeAllConnections();
+      await new Promise<void>((r) => m.close(() => r()));
+    }
   })();
   return { listeners: listeners.filter((l) => l.host !== opts.serviceIP || l.port !== servicePort).map((l) => ({ host: l.host, port: l.port })), done };
 }

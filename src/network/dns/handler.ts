@@ -21,7 +21,7 @@ export interface DnsHandlerOptions {
   index: () => ClusterIndex;
   forwarder: Forwarder;
   /** Called per query with its outcome, for metrics and logs. */
-  onQuery?: (q: Question | undefined, rcode: number, how: 'cluster' | 'forward' | 'error') => void;
+  onQuery?: (q: Question | undefined, rcode: number, how: 'cluster' | 'forward' | 'error', transport: 'udp' | 'tcp') => void;
 }
 
 function formErr(packet: Buffer): Buffer {
@@ -53,7 +53,7 @@ export class DnsHandler implements QueryHandler {
       query = decodeMessage(packet);
     } catch {
       if (packet[2] & 0x80) return undefined;
-      this.opts.onQuery?.(undefined, Rcode.FORMERR, 'error');
+      this.opts.onQuery?.(undefined, Rcode.FORMERR, 'error', transport);
       return formErr(packet);
     }
     if (query.qr) return undefined;
@@ -65,24 +65,24 @@ export class DnsHandler implements QueryHandler {
     });
     const q = query.questions[0];
     try {
-      if (query.opcode !== Opcode.QUERY) return this.finish(reply(Rcode.NOTIMP), limit, q, 'error');
-      if (query.questions.length !== 1) return this.finish(reply(Rcode.FORMERR, { questions: [] }), limit, q, 'error');
-      if (query.edns && query.edns.version > 0) return this.finish(reply(Rcode.BADVERS, { questions: [] }), limit, q, 'error');
+      if (query.opcode !== Opcode.QUERY) return this.finish(reply(Rcode.NOTIMP), limit, q, 'error', transport);
+      if (query.questions.length !== 1) return this.finish(reply(Rcode.FORMERR, { questions: [] }), limit, q, 'error', transport);
+      if (query.edns && query.edns.version > 0) return this.finish(reply(Rcode.BADVERS, { questions: [] }), limit, q, 'error', transport);
       const res = resolveQuestion(this.opts.index(), this.opts.zone, q);
       if (res.kind === 'forward') {
         try {
           const upstream = await this.opts.forwarder.forward(packet, transport);
-          this.opts.onQuery?.(q, upstream.length >= 4 ? upstream[3] & 0xf : Rcode.SERVFAIL, 'forward');
+          this.opts.onQuery?.(q, upstream.length >= 4 ? upstream[3] & 0xf : Rcode.SERVFAIL, 'forward', transport);
           return upstream;
         } catch {
-          return this.finish(reply(Rcode.SERVFAIL), limit, q, 'forward');
+          return this.finish(reply(Rcode.SERVFAIL), limit, q, 'forward', transport);
         }
       }
       const answers = [...res.answers];
       if (res.chase) answers.push(...(await this.chase(res.chase, q.type)));
-      return this.finish(reply(res.rcode, { aa: true, answers, authorities: res.authorities, additionals: res.additionals }), limit, q, 'cluster');
+      return this.finish(reply(res.rcode, { aa: true, answers, authorities: res.authorities, additionals: res.additionals }), limit, q, 'cluster', transport);
     } catch {
-      return this.finish(reply(Rcode.SERVFAIL, { answers: [], authorities: [], additionals: [] }), limit, q, 'error');
+      return this.finish(reply(Rcode.SERVFAIL, { answers: [], authorities: [], additionals: [] }), limit, q, 'error', transport);
     }
   }
 
@@ -103,8 +103,8 @@ export class DnsHandler implements QueryHandler {
   }
 
   /** Encodes, truncating to the header, question and OPT record when it does not fit. */
-  private finish(m: DnsMessage, limit: number, q: Question | undefined, how: 'cluster' | 'forward' | 'error'): Buffer {
-    this.opts.onQuery?.(q, m.rcode, how);
+  private finish(m: DnsMessage, limit: number, q: Question | undefined, how: 'cluster' | 'forward' | 'error', transport: 'udp' | 'tcp'): Buffer {
+    this.opts.onQuery?.(q, m.rcode, how, transport);
     const out = encodeMessage(m);
     if (out.length <= limit) return out;
     return encodeMessage({ ...m, tc: true, answers: [], authorities: [], additionals: [] });
