@@ -84,9 +84,9 @@ export function dnsServiceIP(firstIP: string): string {
  * The `kube-dns` Service in `kube-system`, labelled as upstream's CoreDNS add-on. It has no
  * selector and no Endpoints: the server's own DNS listens on its ClusterIP, so a service proxy
  * finds no endpoints for it and leaves that address and port alone. Created when missing; an
- * existing one is left as it is (its ClusterIP cannot change).
+ * existing one is left as it is (its ClusterIP cannot change). Returns the Service's ClusterIP.
  */
-export async function ensureDnsService(registry: ResourceRegistry, clusterIP: string): Promise<void> {
+export async function ensureDnsService(registry: ResourceRegistry, clusterIP: string): Promise<string> {
   await ensure(registry, '', 'v1', 'services', {
     apiVersion: 'v1',
     kind: 'Service',
@@ -109,6 +109,9 @@ export async function ensureDnsService(registry: ResourceRegistry, clusterIP: st
       ],
     },
   });
+  const existing = await registry.lookup('', 'v1', 'services')?.store.get('kube-system', 'kube-dns').catch(() => undefined);
+  const ip = (existing?.spec as { clusterIP?: string } | undefined)?.clusterIP;
+  return ip && ip !== 'None' ? ip : clusterIP;
 }
 
 /** Creates or replaces (keeping metadata the server owns) a bootstrap object. */

@@ -157,9 +157,13 @@ export async function serverCommand(argv: string[]): Promise<number> {
   await bootstrapCluster(api.registry);
   const wildcardBind = bind === '0.0.0.0' || bind === '::';
   const firstIP = firstServiceIP((await storedServiceCIDR(store))!);
-  const clusterDnsIP = dnsServiceIP(firstIP);
+  let clusterDnsIP = dnsServiceIP(firstIP);
   if (!args['disable-cluster-dns']) {
-    await ensureDnsService(api.registry, clusterDnsIP).catch((e: Error) => logger.warn('cannot create the kube-dns Service', { clusterIP: clusterDnsIP, error: e.message }));
+    // An existing kube-dns Service keeps its address: the DNS server listens wherever it points.
+    clusterDnsIP = await ensureDnsService(api.registry, clusterDnsIP).catch((e: Error) => {
+      logger.warn('cannot create the kube-dns Service', { clusterIP: clusterDnsIP, error: e.message });
+      return clusterDnsIP;
+    });
   }
   await ensureMasterService(api.registry, {
     clusterIP: firstIP,
