@@ -73,6 +73,47 @@ export async function ensureMasterService(registry: ResourceRegistry, m: MasterS
   });
 }
 
+/** The `kube-dns` Service's ClusterIP: the tenth address of the service range (10.43.0.10, 127.10.0.10). */
+export function dnsServiceIP(firstIP: string): string {
+  const b = firstIP.split('.').map(Number);
+  const n = (((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3] + 9) >>> 0;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/**
+ * The `kube-dns` Service in `kube-system`, labelled as upstream's CoreDNS add-on. It has no
+ * selector and no Endpoints: the server's own DNS listens on its ClusterIP, so a service proxy
+ * finds no endpoints for it and leaves that address and port alone. Created when missing; an
+ * existing one is left as it is (its ClusterIP cannot change). Returns the Service's ClusterIP.
+ */
+export async function ensureDnsService(registry: ResourceRegistry, clusterIP: string): Promise<string> {
+  await ensure(registry, '', 'v1', 'services', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: 'kube-dns',
+      namespace: 'kube-system',
+      labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
+      annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' },
+    },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP,
+      clusterIPs: [clusterIP],
+      ipFamilyPolicy: 'SingleStack',
+      sessionAffinity: 'None',
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+        { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+      ],
+    },
+  });
+  const existing = await registry.lookup('', 'v1', 'services')?.store.get('kube-system', 'kube-dns').catch(() => undefined);
+  const ip = (existing?.spec as { clusterIP?: string } | undefined)?.clusterIP;
+  return ip && ip !== 'None' ? ip : clusterIP;
+}
+
 /** Creates or replaces (keeping metadata the server owns) a bootstrap object. */
 async function upsert(registry: ResourceRegistry, group: string, version: string, plural: string, obj: ApiObject): Promise<void> {
   const entry = registry.lookup(group, version, plural);

@@ -12,7 +12,7 @@ import { ensureAgentClientCertificate, ensureTls } from '../apiserver/auth/tls.j
 import { admissionPluginNames, assembleApiServer } from '../apiserver/assemble.js';
 import { ensureServiceAccountKeys } from '../apiserver/auth/service-account-key.js';
 import { defaultServiceAccountIssuer } from '../apiserver/auth/service-account-token.js';
-import { bootstrapCluster, ensureMasterService } from '../apiserver/bootstrap.js';
+import { bootstrapCluster, dnsServiceIP, ensureDnsService, ensureMasterService } from '../apiserver/bootstrap.js';
 import { firstServiceIP, parsePortRange, parseServiceCIDR, serviceCIDRForNetworkMode, storedServiceCIDR } from '../apiserver/services/allocators.js';
 import { ApiClient } from '../client/api-client.js';
 import { startControllerManager } from '../controllers/manager.js';
@@ -24,6 +24,7 @@ import { controllerFlagHelp, controllerFlagOptions, parseControllerFlags } from 
 import { type AgentFlags, agentFlagHelp, agentFlagOptions, parseAgentFlags } from './agent-flags.js';
 import { NodeAgent } from '../agent/agent.js';
 import { chooseNetworkMode, findCniPlugins, haveIproute } from '../agent/network/mode.js';
+import { startClusterDns } from '../network/dns/cluster-dns.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
 import { capstanVersion } from './version.js';
 
@@ -42,6 +43,10 @@ Flags:
   --service-account-issuer URL the iss of service-account tokens (default ${defaultServiceAccountIssuer})
   --api-audiences LIST         audiences a token must name to reach the API (default: the issuer)
   --disable-admission-plugins LIST  admission plugins to turn off (${admissionPluginNames.join(', ')})
+  --cluster-domain DOMAIN      the cluster's DNS domain (default cluster.local)
+  --cluster-dns-port N         also serve cluster DNS on 127.0.0.1:N (default 0: only on the kube-dns ClusterIP at port 53, where this process may bind it)
+  --resolv-conf PATH           resolv.conf naming the resolvers that cluster DNS forwards other names to (default /etc/resolv.conf)
+  --disable-cluster-dns        do not serve cluster DNS in this process
 ${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
   --disable-controller-manager do not run the controllers in this process (run \`capstan controller-manager\` elsewhere)
   --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
@@ -96,6 +101,10 @@ export async function serverCommand(argv: string[]): Promise<number> {
         'service-account-issuer': { type: 'string', default: defaultServiceAccountIssuer },
         'api-audiences': { type: 'string' },
         'disable-admission-plugins': { type: 'string' },
+        'cluster-domain': { type: 'string', default: 'cluster.local' },
+        'cluster-dns-port': { type: 'string', default: '0' },
+        'resolv-conf': { type: 'string', default: '/etc/resolv.conf' },
+        'disable-cluster-dns': { type: 'boolean' },
         ...controllerFlagOptions,
         'default-toleration-seconds': { type: 'string' },
         v: { type: 'string' },
@@ -125,6 +134,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   const issuer = args['service-account-issuer']!;
   const apiAudiences = (args['api-audiences'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
   const disabledAdmissionPlugins = (args['disable-admission-plugins'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  let clusterDnsPort: number;
   try {
     if (!issuer) throw new Error('--service-account-issuer must not be empty');
     if (issuer.includes(':') && !/^https:\/\/[^?#]+$/.test(issuer)) throw new Error(`invalid --service-account-issuer ${JSON.stringify(issuer)}: a URL must use the https scheme and have no query or fragment`);
@@ -141,6 +151,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
     }
     if (args['service-cluster-ip-range'] !== undefined) parseServiceCIDR(args['service-cluster-ip-range']);
     if (args['service-node-port-range'] !== undefined) parsePortRange(args['service-node-port-range']);
+    clusterDnsPort = Number(args['cluster-dns-port']);
+    if (!Number.isInteger(clusterDnsPort) || clusterDnsPort < 0 || clusterDnsPort > 65535) throw new Error(`invalid --cluster-dns-port ${JSON.stringify(args['cluster-dns-port'])}`);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.?$/i.test(args['cluster-domain']!)) throw new Error(`invalid --cluster-domain ${JSON.stringify(args['cluster-domain'])}`);
     logLevel = parseLogLevel(args['log-level'] ?? args.v);
   } catch (e) {
     process.stderr.write(`capstan server: ${(e as Error).message}\n`);
@@ -181,8 +194,17 @@ export async function serverCommand(argv: string[]): Promise<number> {
   await api.start();
   await bootstrapCluster(api.registry);
   const wildcardBind = bind === '0.0.0.0' || bind === '::';
+  const firstIP = firstServiceIP((await storedServiceCIDR(store))!);
+  let clusterDnsIP = dnsServiceIP(firstIP);
+  if (!args['disable-cluster-dns']) {
+    // An existing kube-dns Service keeps its address: the DNS server listens wherever it points.
+    clusterDnsIP = await ensureDnsService(api.registry, clusterDnsIP).catch((e: Error) => {
+      logger.warn('cannot create the kube-dns Service', { clusterIP: clusterDnsIP, error: e.message });
+      return clusterDnsIP;
+    });
+  }
   await ensureMasterService(api.registry, {
-    clusterIP: firstServiceIP((await storedServiceCIDR(store))!),
+    clusterIP: firstIP,
     port: api.listenPort,
     advertiseAddress: args['advertise-address'] ?? (wildcardBind ? firstHostAddress() : bind),
   });
@@ -204,6 +226,31 @@ export async function serverCommand(argv: string[]): Promise<number> {
   if (!args['disable-scheduler']) {
     const schedulerClient = new ApiClient({ ...inProcess, userAgent: 'capstan-scheduler' });
     running.push(startScheduler(schedulerClient, { logger: logger.child('scheduler'), signal: controllers.signal }).finally(() => schedulerClient.close()));
+  }
+  let dnsClient: ApiClient | undefined;
+  if (!args['disable-cluster-dns']) {
+    // The cluster DNS (CoreDNS's job), answering from its own informers (DESIGN.md §2.7).
+    dnsClient = new ApiClient({ ...inProcess, userAgent: 'capstan-cluster-dns' });
+    try {
+      const dns = await startClusterDns({
+        client: dnsClient,
+        logger: logger.child('cluster-dns'),
+        clusterDomain: args['cluster-domain']!,
+        serviceIP: clusterDnsIP,
+        extraListeners: clusterDnsPort ? [{ host: '127.0.0.1', port: clusterDnsPort }] : [],
+        resolvConfPath: resolve(args['resolv-conf']!),
+      }, controllers.signal);
+      running.push(dns.done);
+    } catch (e) {
+      process.stderr.write(`capstan server: cluster DNS: ${(e as Error).message}\n`);
+      controllers.abort();
+      await Promise.allSettled(running);
+      client.close();
+      dnsClient.close();
+      await api.stop();
+      await store.close();
+      return 1;
+    }
   }
   let agentClient: ApiClient | undefined;
   let nodeSchedulable: () => void = () => undefined;
@@ -247,6 +294,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   await Promise.allSettled(running);
   client.close();
   agentClient?.close();
+  dnsClient?.close();
   await api.stop();
   await store.close();
   return 0;
