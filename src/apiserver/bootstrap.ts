@@ -82,9 +82,10 @@ export function dnsServiceIP(firstIP: string): string {
 
 /**
  * The `kube-dns` Service in `kube-system`, labelled as upstream's CoreDNS add-on. It has no
- * selector and no Endpoints: the server's own DNS listens on its ClusterIP, so a service proxy
- * finds no endpoints for it and leaves that address and port alone. Created when missing; an
- * existing one is left as it is (its ClusterIP cannot change). Returns the Service's ClusterIP.
+ * selector: its Endpoints and EndpointSlice point at the DNS server of `capstan server`
+ * (ensureDnsEndpoints), and every agent's service proxy carries the ClusterIP there. Created
+ * when missing; an existing one is left as it is (its ClusterIP cannot change). Returns the
+ * Service's ClusterIP.
  */
 export async function ensureDnsService(registry: ResourceRegistry, clusterIP: string): Promise<string> {
   await ensure(registry, '', 'v1', 'services', {
@@ -112,6 +113,29 @@ export async function ensureDnsService(registry: ResourceRegistry, clusterIP: st
   const existing = await registry.lookup('', 'v1', 'services')?.store.get('kube-system', 'kube-dns').catch(() => undefined);
   const ip = (existing?.spec as { clusterIP?: string } | undefined)?.clusterIP;
   return ip && ip !== 'None' ? ip : clusterIP;
+}
+
+/** The kube-dns Endpoints and EndpointSlice: the server's DNS listener (UDP and TCP) and its metrics port. */
+export async function ensureDnsEndpoints(registry: ResourceRegistry, e: { address: string; dnsPort: number; metricsPort?: number }): Promise<void> {
+  const ports = [
+    { name: 'dns', port: e.dnsPort, protocol: 'UDP' },
+    { name: 'dns-tcp', port: e.dnsPort, protocol: 'TCP' },
+    ...(e.metricsPort ? [{ name: 'metrics', port: e.metricsPort, protocol: 'TCP' }] : []),
+  ];
+  await upsert(registry, '', 'v1', 'endpoints', {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip: e.address }], ports }],
+  });
+  await upsert(registry, 'discovery.k8s.io', 'v1', 'endpointslices', {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'kubernetes.io/service-name': 'kube-dns', 'k8s-app': 'kube-dns' } },
+    addressType: e.address.includes(':') ? 'IPv6' : 'IPv4',
+    endpoints: [{ addresses: [e.address], conditions: { ready: true, serving: true, terminating: false } }],
+    ports,
+  });
 }
 
 /** Creates or replaces (keeping metadata the server owns) a bootstrap object. */

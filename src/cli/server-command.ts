@@ -12,7 +12,7 @@ import { ensureAgentClientCertificate, ensureTls } from '../apiserver/auth/tls.j
 import { admissionPluginNames, assembleApiServer } from '../apiserver/assemble.js';
 import { ensureServiceAccountKeys } from '../apiserver/auth/service-account-key.js';
 import { defaultServiceAccountIssuer } from '../apiserver/auth/service-account-token.js';
-import { bootstrapCluster, dnsServiceIP, ensureDnsService, ensureMasterService } from '../apiserver/bootstrap.js';
+import { bootstrapCluster, dnsServiceIP, ensureDnsEndpoints, ensureDnsService, ensureMasterService } from '../apiserver/bootstrap.js';
 import { firstServiceIP, parsePortRange, parseServiceCIDR, serviceCIDRForNetworkMode, storedServiceCIDR } from '../apiserver/services/allocators.js';
 import { ApiClient } from '../client/api-client.js';
 import { startControllerManager } from '../controllers/manager.js';
@@ -44,7 +44,7 @@ Flags:
   --api-audiences LIST         audiences a token must name to reach the API (default: the issuer)
   --disable-admission-plugins LIST  admission plugins to turn off (${admissionPluginNames.join(', ')})
   --cluster-domain DOMAIN      the cluster's DNS domain (default cluster.local)
-  --cluster-dns-port N         also serve cluster DNS on 127.0.0.1:N (default 0: only on the kube-dns ClusterIP at port 53, where this process may bind it)
+  --cluster-dns-port N         port of the cluster DNS listener at the advertise address, published as kube-dns's endpoints (default 0: a free port)
   --resolv-conf PATH           resolv.conf naming the resolvers that cluster DNS forwards other names to (default /etc/resolv.conf)
   --disable-cluster-dns        do not serve cluster DNS in this process
 ${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of the not-ready/unreachable tolerations added to pods (default 300)
@@ -203,11 +203,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
       return clusterDnsIP;
     });
   }
-  await ensureMasterService(api.registry, {
-    clusterIP: firstIP,
-    port: api.listenPort,
-    advertiseAddress: args['advertise-address'] ?? (wildcardBind ? firstHostAddress() : bind),
-  });
+  // Where other nodes and the service proxies reach this server (the kubernetes and kube-dns endpoints).
+  const advertiseAddress = args['advertise-address'] ?? (wildcardBind ? firstHostAddress() : undefined) ?? (wildcardBind ? '127.0.0.1' : bind);
+  await ensureMasterService(api.registry, { clusterIP: firstIP, port: api.listenPort, advertiseAddress });
   api.setReady();
 
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
@@ -237,10 +235,14 @@ export async function serverCommand(argv: string[]): Promise<number> {
         logger: logger.child('cluster-dns'),
         clusterDomain: args['cluster-domain']!,
         serviceIP: clusterDnsIP,
-        extraListeners: clusterDnsPort ? [{ host: '127.0.0.1', port: clusterDnsPort }] : [],
+        // Service proxies carry kube-dns's ClusterIP to this listener through the Service's endpoints.
+        bindServiceIP: false,
+        extraListeners: [{ host: advertiseAddress, port: clusterDnsPort }],
+        metricsListener: { host: advertiseAddress, port: 0 },
         resolvConfPath: resolve(args['resolv-conf']!),
       }, controllers.signal);
       running.push(dns.done);
+      await ensureDnsEndpoints(api.registry, { address: advertiseAddress, dnsPort: dns.listeners[0].port, metricsPort: dns.metricsPort });
     } catch (e) {
       process.stderr.write(`capstan server: cluster DNS: ${(e as Error).message}\n`);
       controllers.abort();

@@ -79,9 +79,9 @@ async function queryUdp(port: number, name: string, type: number, host = '127.0.
   }
 }
 
-async function queryTcp(port: number, name: string, type: number): Promise<DnsMessage> {
+async function queryTcp(port: number, name: string, type: number, host = '127.0.0.1'): Promise<DnsMessage> {
   const q = encodeMessage({ id: nextId++, qr: false, opcode: 0, aa: false, tc: false, rd: true, ra: false, rcode: 0, questions: [{ name, type, class: 1 }], answers: [], authorities: [], additionals: [] });
-  const sock = connect({ host: '127.0.0.1', port });
+  const sock = connect({ host, port });
   try {
     const len = Buffer.alloc(2);
     len.writeUInt16BE(q.length);
@@ -139,7 +139,8 @@ describe('cluster DNS', () => {
     writeFileSync(resolvConf, `search example\nnameserver 127.0.0.1:${upstream.address().port}\n`);
     dnsPort = await freeUdpPort();
     // A loopback service range of its own, so that a root test server can bind its kube-dns ClusterIP.
-    server = await startServer({ extraArgs: ['--cluster-dns-port', String(dnsPort), '--resolv-conf', resolvConf, '--service-cluster-ip-range', range] });
+    // With the node agent, whose service proxy carries the kube-dns ClusterIP to the server's DNS listener.
+    server = await startServer({ agent: true, extraArgs: ['--cluster-dns-port', String(dnsPort), '--resolv-conf', resolvConf, '--service-cluster-ip-range', range] });
     kc(server, ['apply', '-f', '-'], { input: manifests });
   });
   after(async () => {
@@ -204,14 +205,22 @@ describe('cluster DNS', () => {
     assert.equal(nodata.answers.length, 0);
   });
 
-  test('as root, the kube-dns ClusterIP answers at port 53, with metrics at 9153', { skip: process.getuid?.() !== 0 && 'needs root to bind port 53' }, async (t) => {
-    if (/cluster DNS not listening on its Service address/.test(server.output())) return t.skip(`the ClusterIP could not be bound: ${server.output()}`);
+  test("kube-dns's endpoints are the server's DNS listener and its metrics port", async () => {
+    const eps = JSON.parse(kc(server, ['get', 'endpoints', 'kube-dns', '-n', 'kube-system', '-o', 'json'])) as { subsets: { addresses: { ip: string }[]; ports: { name: string; port: number; protocol: string }[] }[] };
+    assert.deepEqual(eps.subsets[0].addresses.map((a) => a.ip), ['127.0.0.1']);
+    const ports = Object.fromEntries(eps.subsets[0].ports.map((p) => [p.name, p]));
+    assert.deepEqual([ports.dns.port, ports.dns.protocol, ports['dns-tcp'].port, ports['dns-tcp'].protocol], [dnsPort, 'UDP', dnsPort, 'TCP']);
+    const text = await (await fetch(`http://127.0.0.1:${ports.metrics.port}/metrics`)).text();
+    assert.match(text, /^coredns_dns_requests_total\{proto="udp",type="A",zone="cluster\.local\."\} \d+$/m);
+  });
+
+  test('as root, the kube-dns ClusterIP answers at port 53 through the service proxy', { skip: process.getuid?.() !== 0 && 'needs root to bind port 53' }, async () => {
     const a = await eventually(53, 'web.default.svc.cluster.local', RRType.A, (m) => m.answers.length > 0, kubeDnsIP);
     assert.equal(a.answers[0].data, kc(server, ['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}']));
     const ns = await queryUdp(53, 'ns.dns.cluster.local', RRType.A, kubeDnsIP);
     assert.deepEqual(ns.answers.map((r) => r.data), [kubeDnsIP]);
-    const text = await (await fetch(`http://${kubeDnsIP}:9153/metrics`)).text();
-    assert.match(text, /^coredns_dns_requests_total\{proto="udp",type="A",zone="cluster\.local\."\} \d+$/m);
+    const tcp = await queryTcp(53, 'web.default.svc.cluster.local', RRType.A, kubeDnsIP);
+    assert.equal(tcp.answers[0].data, a.answers[0].data);
   });
 
   test('other names are forwarded to the resolv.conf upstream, its answer relayed', async () => {

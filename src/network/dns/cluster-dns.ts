@@ -22,8 +22,12 @@ export interface ClusterDnsOptions {
   logger: Logger;
   /** The cluster domain, e.g. cluster.local. */
   clusterDomain: string;
-  /** The kube-dns Service's ClusterIP: served at port 53 when it can be bound. */
+  /** The kube-dns Service's ClusterIP: answered as the zone's name server, and served at port 53 when it can be bound unless `bindServiceIP` is false. */
   serviceIP?: string;
+  /** False when service proxies carry the ClusterIP to this server through the Service's endpoints. Default true. */
+  bindServiceIP?: boolean;
+  /** Where to serve Prometheus metrics besides the ClusterIP (port 0 picks one). */
+  metricsListener?: { host: string; port: number };
   /** Port for the ClusterIP listener (53; tests may pick another). */
   servicePort?: number;
   /** Further listeners, always bound (a failure to bind fails the start). */
@@ -41,6 +45,8 @@ export interface ClusterDnsOptions {
 export interface RunningClusterDns {
   /** The bound extra listeners, in order, with their actual ports. */
   listeners: { host: string; port: number }[];
+  /** The metrics listener's actual port, when one was asked for. */
+  metricsPort?: number;
   /** Resolves once stopped. */
   done: Promise<void>;
 }
@@ -91,7 +97,7 @@ export async function startClusterDns(opts: ClusterDnsOptions, signal: AbortSign
   let retry: NodeJS.Timeout | undefined;
   let metricsServer: Server | undefined;
   const bindService = async (): Promise<void> => {
-    if (!opts.serviceIP || signal.aborted) return;
+    if (!opts.serviceIP || opts.bindServiceIP === false || signal.aborted) return;
     const listener = new DnsListener(opts.serviceIP, servicePort, handler);
     try {
       await listener.listen();
@@ -116,17 +122,23 @@ export async function startClusterDns(opts: ClusterDnsOptions, signal: AbortSign
     }
   };
   await bindService();
+  let extraMetrics: Server | undefined;
+  if (opts.metricsListener) {
+    extraMetrics = await serveDnsMetrics(metrics, opts.metricsListener.host, opts.metricsListener.port);
+    if (signal.aborted) extraMetrics.close();
+  }
   await informers.waitForSync(signal);
 
   const done = (async () => {
     await running;
     clearTimeout(retry);
     for (const l of listeners) await l.close();
-    const m = metricsServer;
-    if (m) {
+    for (const m of [metricsServer, extraMetrics]) {
+      if (!m) continue;
       m.closeAllConnections();
       await new Promise<void>((r) => m.close(() => r()));
     }
   })();
-  return { listeners: listeners.filter((l) => l.host !== opts.serviceIP || l.port !== servicePort).map((l) => ({ host: l.host, port: l.port })), done };
+  const mp = extraMetrics?.address();
+  return { metricsPort: mp && typeof mp === 'object' ? mp.port : undefined, listeners: listeners.filter((l) => l.host !== opts.serviceIP || l.port !== servicePort).map((l) => ({ host: l.host, port: l.port })), done };
 }
