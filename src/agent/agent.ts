@@ -6,7 +6,7 @@
  */
 import { limitsNotEnforcedReason, nodeLimitsNotEnforcedMessage } from './pod/resource-enforcement.js';
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
@@ -20,6 +20,7 @@ import { Informer } from '../client/informer.js';
 import { listWatcherFor } from '../client/list-watch.js';
 import { ApiEventRecorder } from '../controllers/events.js';
 import { ServiceProxy } from '../network/service-proxy/service-proxy.js';
+import { type NodeDns, podDnsConfig } from './pod/pod-dns.js';
 import { LoopbackAddresses } from './network/loopback-addresses.js';
 import { renewedNodeLease } from '../sim/node-lease.js';
 import type { Logger } from '../util/logger.js';
@@ -71,6 +72,15 @@ export interface AgentOptions extends NodeSetup {
   statsPeriodMs?: number;
   containerLogMaxBytes?: number;
   containerLogMaxFiles?: number;
+  /**
+   * The cluster DNS addresses written into sandbox pods' resolv.conf (the kubelet's --cluster-dns);
+   * default: the ClusterIP of the `kube-dns` Service, looked up at start. Empty: no cluster DNS.
+   */
+  clusterDNS?: string[];
+  /** The cluster domain (the kubelet's --cluster-domain, default cluster.local). */
+  clusterDomain?: string;
+  /** The node's resolv.conf (the kubelet's --resolv-conf, default /etc/resolv.conf). */
+  resolvConfPath?: string;
   /** Do not run the service proxy (`--disable-service-proxy`). */
   disableServiceProxy?: boolean;
   /** Makes a ClusterIP local before the service proxy listens on it (bridge mode); none in host mode. */
@@ -168,10 +178,17 @@ export class NodeAgent {
         const proxy = new ServiceProxy(client, { nodeName: opts.nodeName, logger: log.child('service-proxy'), clock: this.clock, recorder: recorder.forComponent('kube-proxy'), ensureLocalAddress });
         running.push(proxy.run(inner.signal).catch((e: Error) => log.error('service proxy failed', { error: e.message })));
       }
+      const nodeDns: NodeDns = {
+        clusterDNS: opts.clusterDNS ?? (await kubeDnsAddress(client, inner.signal)),
+        clusterDomain: opts.clusterDomain ?? 'cluster.local',
+        hostResolvConf: await readFile(opts.resolvConfPath ?? '/etc/resolv.conf', 'utf8').catch(() => undefined),
+        nodeIPs: this.reporter.hostIPs(),
+      };
       const newWorker = (pod: Pod) =>
         new PodWorker(
           {
             runtime: this.runtime,
+            podDns: (pod) => podDnsConfig(pod, nodeDns),
             client,
             statusWriter,
             recorder,
@@ -344,3 +361,13 @@ export class NodeAgent {
   }
 }
 
+/** The ClusterIP of the `kube-dns` Service in `kube-system`, if there is one (the cluster DNS). */
+async function kubeDnsAddress(client: ApiClient, signal: AbortSignal): Promise<string[]> {
+  try {
+    const svc = await client.get<Service>(builtinRefs.services, 'kube-dns', { namespace: 'kube-system', signal });
+    const ip = svc.spec?.clusterIP;
+    return ip && ip !== 'None' ? [ip] : [];
+  } catch {
+    return [];
+  }
+}

@@ -42,16 +42,19 @@ import {
 import { computePodActions, isSidecar, killGracePeriodSeconds, podDeletionActions } from './pod/pod-actions.js';
 import { generatePodStatus } from './pod/pod-status.js';
 import { containerLimitsNotEnforcedMessage, limitsNotEnforcedReason } from './pod/resource-enforcement.js';
+import { dnsConfigFormingReason } from './pod/pod-dns.js';
 import { fallsBackToLogs, lastBytes, logReadErrorMessage, maxTerminationMessageLogLines, withTerminationMessage } from './pod/termination-message.js';
 import type { PodProbes } from './pod-probes.js';
 import type { AgentVolumes, PodVolumes } from './pod-volumes.js';
 import { containerConfig, sandboxConfig } from './runtime-config.js';
 import { effectiveUser, runtimeUser, verifyRunAsNonRoot } from './pod/security.js';
 import type { PodStatusWriter } from './pod-status-writer.js';
-import { type ContainerRuntime, type ContainerStatus, type PodSandboxStatus, RuntimeError } from './runtime/runtime.js';
+import { type ContainerRuntime, type ContainerStatus, type PodSandboxConfig, type PodSandboxStatus, RuntimeError } from './runtime/runtime.js';
 
 export interface PodWorkerDeps {
   runtime: ContainerRuntime;
+  /** The pod's sandbox DNS settings and the kubelet's DNSConfigForming warnings; none: the runtime's default. */
+  podDns?: (pod: Pod) => { config: NonNullable<PodSandboxConfig['dns']>; warnings: string[] };
   client: ApiClient;
   statusWriter: PodStatusWriter;
   recorder: EventRecorder;
@@ -308,7 +311,9 @@ export class PodWorker {
     }
     if (actions.createSandbox) {
       try {
-        sandboxId = await runtime.runPodSandbox(sandboxConfig(pod, this.deps.logRoot, actions.attempt));
+        const dns = this.deps.podDns?.(pod);
+        for (const w of dns?.warnings ?? []) this.event('Warning', dnsConfigFormingReason, w);
+        sandboxId = await runtime.runPodSandbox(sandboxConfig(pod, this.deps.logRoot, actions.attempt, dns?.config));
       } catch (e) {
         this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
         throw e;

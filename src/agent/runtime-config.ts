@@ -27,7 +27,7 @@ export function podHostname(pod: Pod): string {
   return h.length > 63 ? h.slice(0, 63).replace(/[-.]+$/, '') : h;
 }
 
-export function sandboxConfig(pod: Pod, logRoot: string, attempt: number): PodSandboxConfig {
+export function sandboxConfig(pod: Pod, logRoot: string, attempt: number, dns?: PodSandboxConfig['dns']): PodSandboxConfig {
   const meta = pod.metadata ?? {};
   return {
     metadata: { name: meta.name ?? '', namespace: meta.namespace ?? '', uid: meta.uid ?? '', attempt },
@@ -36,6 +36,7 @@ export function sandboxConfig(pod: Pod, logRoot: string, attempt: number): PodSa
     labels: { ...(meta.labels ?? {}), [podLabels.uid]: meta.uid ?? '', [podLabels.name]: meta.name ?? '', [podLabels.namespace]: meta.namespace ?? '' },
     annotations: { ...(meta.annotations ?? {}) },
     hostNetwork: !!pod.spec?.hostNetwork,
+    ...(dns ? { dns } : {}),
   };
 }
 

@@ -26,6 +26,9 @@ Flags:
   --bind-address IP            address of the agent's HTTPS endpoint (default 0.0.0.0)
   --port N                     port of the agent's HTTPS endpoint (default 10250; 0 picks a free port)
 ${agentFlagHelp}  --cluster-cidr CIDR          the cluster's pod range, routed from bridge-mode pods (default 10.42.0.0/16)
+  --cluster-dns IP[,IP]        the cluster DNS written into sandbox pods' resolv.conf (default: the kube-dns Service's ClusterIP)
+  --cluster-domain DOMAIN      the cluster's DNS domain (default cluster.local)
+  --resolv-conf PATH           the node's resolv.conf, the base of pods' DNS settings (default /etc/resolv.conf)
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
 `;
@@ -45,6 +48,9 @@ export async function agentCommand(argv: string[]): Promise<number> {
         port: { type: 'string', default: '10250' },
         ...agentFlagOptions,
         'cluster-cidr': { type: 'string' },
+        'cluster-dns': { type: 'string' },
+        'cluster-domain': { type: 'string', default: 'cluster.local' },
+        'resolv-conf': { type: 'string', default: '/etc/resolv.conf' },
         'log-level': { type: 'string' },
         v: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -102,6 +108,9 @@ export async function agentCommand(argv: string[]): Promise<number> {
       clusterCaPem: config.caPem,
       kubeletVersion: capstanVersion.gitVersion,
       clusterCidr: args['cluster-cidr'] || undefined,
+      clusterDNS: args['cluster-dns'] === undefined ? undefined : args['cluster-dns'].split(',').map((a) => a.trim()).filter(Boolean),
+      clusterDomain: args['cluster-domain'],
+      resolvConfPath: args['resolv-conf'],
       logger: logger.child('agent'),
       onReady: ({ nodeName, port: p }) => process.stdout.write(`Capstan agent is ready: node ${nodeName}, port ${p}\n`),
     }).run(ac.signal);

@@ -36,7 +36,8 @@ const SERVER_JS = `require('http').createServer((q, s) => s.end(q.url === '/read
 
 const httpGet = (host: string, port: number, path = '/') =>
   new Promise<string>((resolve, reject) => {
-    get({ host, port, path, timeout: 5000 }, (res) => {
+    // A new connection each time (no keep-alive), so that the service proxy picks an endpoint for each.
+    get({ host, port, path, timeout: 5000, agent: false }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve(body));
@@ -154,6 +155,34 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
     assert.equal(kc(server, ['exec', nameA!, '--', process.execPath, '-e', fetchScript('127.0.0.1')]), nameA);
     // The sandbox runtime gives each pod its own /etc/hosts, ending with the pod's address and name.
     if (runtime === 'sandbox') assert.match(kc(server, ['exec', nameB!, '--', 'cat', '/etc/hosts']), new RegExp(`\\n${ipB!.replace(/\./g, '\\.')}\\t${nameB}\\n$`));
+  });
+
+  test('a Service spreads over both replicas by ClusterIP from the host and from a pod; sandbox pods resolve it by name', async () => {
+    kc(server, ['expose', 'deployment', 'web', '--port', '80', '--target-port', String(PORT)]);
+    const clusterIP = kc(server, ['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}']);
+    assert.match(clusterIP, /^10\.43\.\d+\.\d+$/);
+    const names = new Set(Object.keys(ips));
+    const seen = new Set<string>();
+    await eventually('both replicas through the ClusterIP', async () => {
+      seen.add(await httpGet(clusterIP, 80).catch((e: Error) => `error ${e.message}`));
+      return [...names].every((n) => seen.has(n)) ? true : undefined;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}: saw ${[...seen].join(', ')}`);
+    });
+    const [nameA] = Object.keys(ips);
+    const viaService = kc(server, ['exec', nameA!, '--', process.execPath, '-e', `require('http').get('http://${clusterIP}/', (r) => r.pipe(process.stdout))`]);
+    assert.ok(names.has(viaService), viaService);
+    if (runtime !== 'sandbox') return;
+    const dnsIP = kc(server, ['get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'jsonpath={.spec.clusterIP}']);
+    const resolv = kc(server, ['exec', nameA!, '--', 'cat', '/etc/resolv.conf']);
+    assert.match(resolv, new RegExp(`^search default\\.svc\\.cluster\\.local svc\\.cluster\\.local cluster\\.local`, 'm'));
+    assert.match(resolv, new RegExp(`^nameserver ${dnsIP.replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(resolv, /^options ndots:5$/m);
+    const lookup = (host: string) => kc(server, ['exec', nameA!, '--', process.execPath, '-e', `require('dns').lookup('${host}', (e, a) => process.stdout.write(e ? e.code : a))`]);
+    assert.equal(await eventually('the service name resolved in the pod', () => (lookup('web.default.svc.cluster.local') === clusterIP ? true : undefined)), true);
+    assert.equal(lookup('web'), clusterIP);
+    const byName = kc(server, ['exec', nameA!, '--', process.execPath, '-e', `require('http').get('http://web/', (r) => r.pipe(process.stdout))`]);
+    assert.ok(names.has(byName), byName);
   });
 
   test('port-forward reaches the pod on its address', async () => {
