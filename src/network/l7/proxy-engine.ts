@@ -5,7 +5,8 @@
  * next request at once: each request reads its listener's current entry.
  *
  * Contract: a listener that cannot bind (a privileged port as non-root, a port in use) is logged
- * and reported by `listeners()`, and the rest keep serving; `close()` closes every listener,
+ * and reported by `listeners()`, the rest keep serving, and binding is tried again with the next
+ * table; `close()` closes every listener,
  * connection (upgraded ones included) and backend agent.
  */
 import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
@@ -49,6 +50,8 @@ export class ProxyEngine {
   private readonly ctx: ProxyContext;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Bind failures already logged at error level (retries of the same failure log at debug). */
+  private readonly reported = new Set<string>();
 
   constructor(private readonly opts: ProxyEngineOptions) {
     this.ctx = { endpoints: opts.endpoints, pools: new BackendPools(), random: opts.random ?? Math.random, logger: opts.logger };
@@ -90,8 +93,8 @@ export class ProxyEngine {
     const starting: Promise<void>[] = [];
     for (const [key, l] of wanted) {
       const s = this.served.get(key);
-      if (s) this.update(s, l);
-      else starting.push(this.start(key, l));
+      if (s?.state.listening) this.update(s, l);
+      else starting.push(this.start(key, l)); // new, or failed before: try again
     }
     await Promise.all(starting);
   }
@@ -157,12 +160,15 @@ export class ProxyEngine {
     return new Promise<void>((resolve) => {
       const onError = (e: NodeJS.ErrnoException) => {
         state.error = e.code === 'EACCES' ? `permission denied binding ${l.address}:${l.port} (ports below 1024 need root or CAP_NET_BIND_SERVICE)` : e.message;
-        this.opts.logger.error('proxy listener could not listen; serving the other listeners', { listener: l.name, address: l.address, port: l.port, error: state.error });
+        const first = !this.reported.has(`${key} ${state.error}`);
+        this.reported.add(`${key} ${state.error}`);
+        this.opts.logger[first ? 'error' : 'debug']('proxy listener could not listen (other listeners serve; it is tried again when the routes change)', { listener: l.name, address: l.address, port: l.port, error: state.error });
         resolve();
       };
       server.once('error', onError);
       server.listen(l.port, l.address, () => {
         server.off('error', onError);
+        for (const r of this.reported) if (r.startsWith(`${key} `)) this.reported.delete(r);
         server.on('error', (e) => this.opts.logger.warn('proxy listener error', { listener: l.name, error: e.message }));
         const addr = server.address();
         state.listening = true;
