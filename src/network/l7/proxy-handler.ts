@@ -119,7 +119,7 @@ function route(ctx: ProxyContext, s: ServingListener, req: IncomingMessage, upgr
   const headers = req.headers;
   stripHopByHop(headers, upgrade);
   setForwardedHeaders(headers, { remoteAddress: clientAddress(req.socket.remoteAddress), scheme: s.scheme, port: s.port, host: hostHeader });
-  headers.host = p.host;
+  if (p.host) headers.host = p.host;
   if (p.requestMods) for (const mod of p.requestMods) applyHeaderModifier(headers, mod);
   if (upgrade) headers.connection = 'upgrade';
   return { plan: p, target: query ? `${p.path}?${query}` : p.path, address, agent, match: m };
