@@ -195,4 +195,28 @@ describe('ingress', { skip, timeout: 180_000 }, () => {
     });
     assert.match(events, /Scheduled for sync/);
   });
+
+  test('a missing TLS Secret is reported and its host served with the default certificate; deleted Ingresses stop being served', async () => {
+    const extra = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'extra', annotations: { 'capstan.io/ssl-redirect': 'false' } },
+      spec: { tls: [{ hosts: ['c.test'], secretName: 'nope' }], rules: [{ host: 'c.test', http: { paths: [{ path: '/', pathType: 'Exact', backend: { service: { name: 'alpha', port: { number: 80 } } } }] } }] },
+    };
+    kc(server, ['apply', '-f', '-'], { input: JSON.stringify(extra) });
+    const warning = await eventually('the InvalidTLSSecret event', () => {
+      const out = kc(server, ['get', 'events', '--field-selector', 'involvedObject.name=extra,reason=InvalidTLSSecret', '-o', 'jsonpath={.items[*].message}']);
+      return out || undefined;
+    });
+    assert.match(warning, /default\/nope" not found/);
+    // No class named: served because capstan is the default class; no redirect (opted out).
+    const plain = await eventually('c.test over HTTP', async () => {
+      const r = await fetchVia('http', httpPort, 'c.test', '/');
+      return r.status === 200 ? r : undefined;
+    });
+    assert.equal(JSON.parse(plain.body).name, 'alpha');
+    assert.match(await servedSubject(httpsPort, 'c.test'), /Fake Certificate/);
+    kc(server, ['delete', 'ingress', 'web', 'extra']);
+    await eventually('a.test no longer routed', async () => ((await fetchVia('https', httpsPort, 'a.test', '/')).status === 404 ? true : undefined));
+  });
 });
