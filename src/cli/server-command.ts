@@ -16,6 +16,7 @@ import { bootstrapCluster, dnsServiceIP, ensureDnsEndpoints, ensureDnsService, e
 import { firstServiceIP, parsePortRange, parseServiceCIDR, serviceCIDRForNetworkMode, storedServiceCIDR } from '../apiserver/services/allocators.js';
 import { ApiClient } from '../client/api-client.js';
 import { startControllerManager } from '../controllers/manager.js';
+import { startIngressController } from '../network/ingress/start.js';
 import { startScheduler } from './scheduler-command.js';
 import { openStore } from '../storage/open-store.js';
 import { parseDuration } from '../util/duration.js';
@@ -52,6 +53,9 @@ ${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of
   --disable-scheduler          do not run the scheduler in this process (run \`capstan scheduler\` elsewhere)
   --disable-agent              do not run a node agent in this process (no pods run on this machine)
   --agent-port N               port of the node agent's HTTPS endpoint (default 10250; 0 picks a free port)
+  --ingress-http-port N        HTTP port of the built-in Ingress proxy, at the bind address (default 80)
+  --ingress-https-port N       HTTPS port of the built-in Ingress proxy (default 443)
+  --disable-ingress            do not run the built-in Ingress controller and proxy
 ${agentFlagHelp}  --controllers LIST           controllers to run, as kube-controller-manager's flag: '*' (default), 'name', '-name'
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
@@ -90,6 +94,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
         'disable-controller-manager': { type: 'boolean' },
         'disable-scheduler': { type: 'boolean' },
         'disable-agent': { type: 'boolean' },
+        'disable-ingress': { type: 'boolean' },
+        'ingress-http-port': { type: 'string', default: '80' },
+        'ingress-https-port': { type: 'string', default: '443' },
         'agent-port': { type: 'string', default: '10250' },
         ...agentFlagOptions,
         controllers: { type: 'string' },
@@ -131,6 +138,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   let agentFlags: AgentFlags;
   let agentPort: number;
   let defaultTolerationSeconds: number | undefined;
+  let ingressPorts: [number, number];
   const issuer = args['service-account-issuer']!;
   const apiAudiences = (args['api-audiences'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
   const disabledAdmissionPlugins = (args['disable-admission-plugins'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
@@ -145,6 +153,11 @@ export async function serverCommand(argv: string[]): Promise<number> {
     agentFlags = parseAgentFlags(args);
     agentPort = Number(args['agent-port']);
     if (!Number.isInteger(agentPort) || agentPort < 0 || agentPort > 65535) throw new Error(`invalid --agent-port ${JSON.stringify(args['agent-port'])}`);
+    ingressPorts = [args['ingress-http-port']!, args['ingress-https-port']!].map((v, i) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid --ingress-${i ? 'https' : 'http'}-port ${JSON.stringify(v)}`);
+      return n;
+    }) as [number, number];
     if (args['default-toleration-seconds'] !== undefined) {
       defaultTolerationSeconds = Number(args['default-toleration-seconds']);
       if (!Number.isInteger(defaultTolerationSeconds) || defaultTolerationSeconds < 0) throw new Error(`invalid --default-toleration-seconds ${JSON.stringify(args['default-toleration-seconds'])}`);
@@ -283,6 +296,17 @@ export async function serverCommand(argv: string[]): Promise<number> {
     // in-process controllers nothing lifts the new Node's not-ready taint, so do not wait then.
     if (!args['disable-controller-manager']) await Promise.race([schedulable, new Promise((r) => setTimeout(r, 10_000).unref())]);
   }
+  let ingressClient: ApiClient | undefined;
+  if (!args['disable-ingress']) {
+    // The built-in Ingress controller and its proxy, on the bind address (as k3s runs Traefik).
+    ingressClient = new ApiClient({ ...inProcess, userAgent: 'capstan-ingress-controller' });
+    const ingress = await startIngressController(
+      ingressClient,
+      { logger: logger.child('ingress'), address: bind, httpPort: ingressPorts[0], httpsPort: ingressPorts[1], statusAddresses: advertiseAddress ? [advertiseAddress] : [] },
+      controllers.signal,
+    );
+    running.push(ingress.done.catch((e: Error) => logger.error('ingress controller failed', { error: e.message })));
+  }
   process.stdout.write(`Capstan API server is ready at ${api.url}\n`);
 
   await new Promise<void>((done) => {
@@ -300,6 +324,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   client.close();
   agentClient?.close();
   dnsClient?.close();
+  ingressClient?.close();
   await api.stop();
   await store.close();
   return 0;
