@@ -34,6 +34,7 @@ import { createEndpointSliceController } from './endpointslice/endpointslice-con
 import { createNodeIpamController } from './nodeipam/nodeipam-controller.js';
 import { createPersistentVolumeController } from './persistentvolume/persistentvolume-controller.js';
 import { createLocalPathProvisioner } from './local-path/provisioner.js';
+import { createGatewayController } from '../network/gateway/controller.js';
 
 /** Every controller the manager can run, by its upstream name. */
 export const controllerRegistry: Record<string, ControllerFactory> = {
@@ -59,6 +60,8 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   nodeipam: createNodeIpamController,
   'persistentvolume-binder': createPersistentVolumeController,
   'local-path-provisioner': (ctx) => createLocalPathProvisioner(ctx, { dataDir: ctx.settings?.localPathDataDir ?? defaultLocalPathDataDir }),
+  gateway: (ctx) =>
+    createGatewayController(ctx, { bindAddress: ctx.settings?.gatewayBindAddress, statusAddress: ctx.settings?.gatewayStatusAddress, onTable: ctx.settings?.onGatewayTable }),
 };
 
 /** The `source.component` of each controller's events (upstream's recorder names). */
@@ -85,6 +88,7 @@ const eventComponents: Record<string, string> = {
   nodeipam: 'cidrAllocator',
   'persistentvolume-binder': 'persistentvolume-controller',
   'local-path-provisioner': 'capstan.io/local-path',
+  gateway: 'gateway-controller',
 };
 
 /** The registered names that `selection` enables (upstream `IsControllerEnabled`). */
