@@ -37,8 +37,10 @@ const conditions = (description: string): SchemaNode => ({
 const headerModifierItem = obj('An HTTP header name and value.', { name: str('Header name, case-insensitive.'), value: str('Header value.') }, ['name', 'value']);
 
 /** A top-level kind and its list. */
-function kind(name: string, description: string, properties: Record<string, SchemaNode>, required: string[]): Definitions {
-  const gvk = (k: string) => [{ group: gatewayGroup, version: 'v1', kind: k }];
+function kind(name: string, description: string, properties: Record<string, SchemaNode>, required: string[], version = 'v1'): Definitions {
+  const gvk = (k: string) => [{ group: gatewayGroup, version, kind: k }];
+  const d = (n: string): string => `io.k8s.networking.gateway.${version}.${n}`;
+  const local = (n: string, description?: string): SchemaNode => ref(d(n), description);
   const common = {
     apiVersion: str('APIVersion defines the versioned schema of this representation of an object.'),
     kind: str('Kind is a string value representing the REST resource this object represents.'),
@@ -249,6 +251,27 @@ const definitions: Definitions = {
     'A backend of a rule.',
     { ...backendObjectReference, weight: int32('Relative share of traffic (0 to 1000000, default 1).', { default: 1 }), filters: list('Filters applied when this backend is chosen.', local('HTTPRouteFilter')) },
     ['name'],
+  ),
+  ...kind(
+    'ReferenceGrant',
+    'Allows objects of other namespaces to refer to objects in this namespace (e.g. HTTPRoutes to Services, Gateways to Secrets).',
+    { spec: ref(`${gatewayDefinitionPrefix}beta1.ReferenceGrantSpec`, 'Desired state of the ReferenceGrant.') },
+    [],
+    'v1beta1',
+  ),
+  [`${gatewayDefinitionPrefix}beta1.ReferenceGrantSpec`]: obj(
+    'Who may refer to what.',
+    {
+      from: list(
+        'The referring objects allowed (1 to 16).',
+        obj('Referrers of one kind in one namespace.', { group: str('Group of the referrers ("" for core).'), kind: str('Kind of the referrers.'), namespace: str('Namespace of the referrers.') }, ['group', 'kind', 'namespace']),
+      ),
+      to: list(
+        'The objects of this namespace that may be referred to (1 to 16).',
+        obj('Referents of one kind, optionally one name.', { group: str('Group of the referents ("" for core).'), kind: str('Kind of the referents.'), name: str('Name of the referent; all of the kind when unset.') }, ['group', 'kind']),
+      ),
+    },
+    ['from', 'to'],
   ),
   [d('HTTPRouteStatus')]: obj(
     'Observed state of an HTTPRoute, per parent.',

@@ -43,3 +43,9 @@ export const httpRoutePrinter: Printer<HTTPRoute> = {
   columns: [nameColumn(), column('Hostnames', 'string', 'Hostnames matched against the Host header.'), ageColumn()],
   cells: (r, now) => [name(r), cell(r.spec?.hostnames), age(r, now)],
 };
+
+/** ReferenceGrant (v1beta1): NAME and AGE only. */
+export const referenceGrantPrinter: Printer<{ metadata?: { name?: string; creationTimestamp?: string } }> = {
+  columns: [nameColumn(), ageColumn()],
+  cells: (g, now) => [name(g), age(g, now)],
+};

@@ -31,7 +31,7 @@ import {
   roleBindingPrinter,
   storageClassPrinter,
 } from './cluster-printers.js';
-import { gatewayClassPrinter, gatewayPrinter, httpRoutePrinter } from './gateway-printers.js';
+import { gatewayClassPrinter, gatewayPrinter, httpRoutePrinter, referenceGrantPrinter } from './gateway-printers.js';
 
 /** `group/resource` ('' for core) → printer. */
 const printers: Record<string, Printer<never>> = {
@@ -71,6 +71,7 @@ const printers: Record<string, Printer<never>> = {
   'gateway.networking.k8s.io/gatewayclasses': gatewayClassPrinter,
   'gateway.networking.k8s.io/gateways': gatewayPrinter,
   'gateway.networking.k8s.io/httproutes': httpRoutePrinter,
+  'gateway.networking.k8s.io/referencegrants': referenceGrantPrinter,
 };
 
 const converters = new Map<string, TableConverter>(Object.entries(printers).map(([k, p]) => [k, printerConverter(p)]));

@@ -242,3 +242,27 @@ test('redirect and rewrite filters, listener hostname specificity across listene
   assert.deepEqual(hosts[1]!.rules[0]!.filters, [{ type: 'RequestRedirect', scheme: 'https', statusCode: 301 }]);
   assert.equal(hosts[1]!.rules[0]!.failureStatus, undefined);
 });
+
+test('ReferenceGrants allow cross-namespace backends and certificates', () => {
+  const gw = gateway([{ name: 'http', port: 8080, protocol: 'HTTP' }]);
+  const r = route('r', { parentRefs: [{ name: 'web' }], rules: [{ backendRefs: [{ name: 'svc', namespace: 'other', port: 8080 }] }] });
+  const grant = (toName?: string, fromKind = 'HTTPRoute') => ({
+    metadata: { namespace: 'other', name: 'g' },
+    spec: { from: [{ group: 'gateway.networking.k8s.io', kind: fromKind, namespace: 'default' }], to: [{ group: '', kind: 'Service', ...(toName ? { name: toName } : {}) }] },
+  });
+  const run = (grants: ReturnType<typeof grant>[]) => compileGateways(input({ gateways: [gw], httpRoutes: [r], services: [svc('svc', 8080, 'other')], referenceGrants: grants }));
+  assert.equal(cond(run([]).httpRoutes[0]!.status.parents[0]!.conditions, 'ResolvedRefs'), 'False/RefNotPermitted');
+  assert.equal(cond(run([grant('elsewhere')]).httpRoutes[0]!.status.parents[0]!.conditions, 'ResolvedRefs'), 'False/RefNotPermitted');
+  assert.equal(cond(run([grant(undefined, 'Gateway')]).httpRoutes[0]!.status.parents[0]!.conditions, 'ResolvedRefs'), 'False/RefNotPermitted');
+  const ok = run([grant('svc')]);
+  assert.equal(cond(ok.httpRoutes[0]!.status.parents[0]!.conditions, 'ResolvedRefs'), 'True/ResolvedRefs');
+  assert.deepEqual(ok.listeners[0]!.hosts[0]!.rules[0]!.backends, [{ namespace: 'other', service: 'svc', port: 8080, weight: 1 }]);
+
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const secret: Secret = { metadata: { namespace: 'other', name: 'cert' }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64('C'), 'tls.key': b64('K') } };
+  const tlsGw = gateway([{ name: 'https', port: 8443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert', namespace: 'other' }] } }]);
+  const secretGrant = { metadata: { namespace: 'other', name: 's' }, spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'default' }], to: [{ group: '', kind: 'Secret' }] } };
+  const tls = compileGateways(input({ gateways: [tlsGw], secrets: [secret], referenceGrants: [secretGrant] }));
+  assert.equal(cond(tls.gateways[0]!.status.listeners![0]!.conditions, 'ResolvedRefs'), 'True/ResolvedRefs');
+  assert.equal(tls.listeners[0]!.tls?.default?.certPem, 'C');
+});

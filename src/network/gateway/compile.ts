@@ -29,6 +29,8 @@ export function compileGateways(input: GatewayInput): GatewayOutput {
   }
   const services = byKey<Service>(input.services);
   const secrets = byKey<Secret>(input.secrets);
+  const grants = input.referenceGrants ?? [];
+  const index = { services, grants };
   const namespaces = new Map<string, Namespace>(input.namespaces.map((n) => [n.metadata?.name ?? '', n]));
 
   // Gateways of our classes, oldest first: an older Gateway keeps a port a newer one also asks for.
@@ -36,7 +38,7 @@ export function compileGateways(input: GatewayInput): GatewayOutput {
   const takenPorts = new Set<number>();
   const evaluated = new Map<string, { gateway: Gateway; status: ReturnType<typeof evaluateGateway>['status']; listeners: EvaluatedListener[] }>();
   for (const gw of ours) {
-    const v = evaluateGateway(gw, takenPorts, input.statusAddress, secrets, input.now);
+    const v = evaluateGateway(gw, takenPorts, input.statusAddress, secrets, grants, input.now);
     evaluated.set(objKey(gw), { gateway: gw, ...v });
   }
 
@@ -46,7 +48,7 @@ export function compileGateways(input: GatewayInput): GatewayOutput {
   for (const route of input.httpRoutes) {
     if (route.metadata?.deletionTimestamp) continue;
     const ns = route.metadata?.namespace ?? '';
-    const refProblem = firstRefProblem(route, services);
+    const refProblem = firstRefProblem(route, index);
     const mine: RouteParentStatus[] = [];
     const seen = new Set<string>();
     for (const parentRef of route.spec?.parentRefs ?? []) {
@@ -62,7 +64,7 @@ export function compileGateways(input: GatewayInput): GatewayOutput {
         seen.add(attachKey);
         a.listener.attachedRoutes++;
         for (const host of a.hostnames) {
-          const entries = (route.spec?.rules ?? []).flatMap((_r, i) => ruleEntries(route, i, services));
+          const entries = (route.spec?.rules ?? []).flatMap((_r, i) => ruleEntries(route, i, index));
           lr.hosts.set(host, [...(lr.hosts.get(host) ?? []), ...entries]);
         }
       }

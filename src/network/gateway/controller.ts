@@ -8,7 +8,7 @@ import type { Namespace, Secret, Service } from 'kubernetes-types/core/v1.js';
 import { isStatusError } from '../../api/errors.js';
 import type { ApiObject } from '../../api/object.js';
 import { jsonEqual } from '../../api/object.js';
-import type { Gateway, GatewayClass, HTTPRoute } from '../../api/strategies/gateway/types.js';
+import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from '../../api/strategies/gateway/types.js';
 import { gatewayApiGroup, gatewayApiVersion } from '../../api/strategies/gateway/types.js';
 import { builtinRefs } from '../../client/builtin-refs.js';
 import type { ResourceRef } from '../../client/resource-path.js';
@@ -22,6 +22,7 @@ export const gatewayRefs = {
   gatewayclasses: { group: gatewayApiGroup, version: 'v1', plural: 'gatewayclasses', namespaced: false },
   gateways: { group: gatewayApiGroup, version: 'v1', plural: 'gateways', namespaced: true },
   httproutes: { group: gatewayApiGroup, version: 'v1', plural: 'httproutes', namespaced: true },
+  referencegrants: { group: gatewayApiGroup, version: 'v1beta1', plural: 'referencegrants', namespaced: true },
 } as const satisfies Record<string, ResourceRef>;
 
 export interface GatewayControllerOptions {
@@ -46,6 +47,7 @@ export function createGatewayController(ctx: ControllerContext, opts: GatewayCon
   const classes = ctx.informers.informerFor<ApiObject>(gatewayRefs.gatewayclasses);
   const gateways = ctx.informers.informerFor<ApiObject>(gatewayRefs.gateways);
   const routes = ctx.informers.informerFor<ApiObject>(gatewayRefs.httproutes);
+  const grants = ctx.informers.informerFor<ApiObject>(gatewayRefs.referencegrants);
   const services = ctx.informers.informerFor<ApiObject>(builtinRefs.services);
   const secrets = ctx.informers.informerFor<ApiObject>(builtinRefs.secrets);
   const namespaces = ctx.informers.informerFor<ApiObject>(builtinRefs.namespaces);
@@ -64,7 +66,7 @@ export function createGatewayController(ctx: ControllerContext, opts: GatewayCon
 
   const controller = new Controller({
     name: 'gateway',
-    informers: [classes, gateways, routes, services, secrets, namespaces],
+    informers: [classes, gateways, routes, grants, services, secrets, namespaces],
     workers: 1,
     clock: ctx.clock,
     logger: ctx.logger,
@@ -87,6 +89,7 @@ export function createGatewayController(ctx: ControllerContext, opts: GatewayCon
         services: services.list() as unknown as Service[],
         secrets: secrets.list() as unknown as Secret[],
         namespaces: namespaces.list() as unknown as Namespace[],
+        referenceGrants: grants.list() as unknown as ReferenceGrant[],
         now: new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       });
       if (!lastTable || !jsonEqual(lastTable, out.listeners)) {
@@ -102,7 +105,7 @@ export function createGatewayController(ctx: ControllerContext, opts: GatewayCon
   const onSecret = (s: ApiObject) => {
     if ((s as Secret).type === 'kubernetes.io/tls') enqueue();
   };
-  for (const inf of [classes, gateways, routes, services, namespaces]) inf.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
+  for (const inf of [classes, gateways, routes, grants, services, namespaces]) inf.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
   secrets.addEventHandler({ onAdd: onSecret, onUpdate: (o, n) => (onSecret(o), onSecret(n)), onDelete: onSecret });
   return controller;
 }

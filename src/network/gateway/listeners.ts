@@ -10,6 +10,8 @@ import { gatewayApiGroup } from '../../api/strategies/gateway/types.js';
 import type { TlsCertificate } from '../l7/route-table.js';
 import { condition, type ConditionContext } from './conditions.js';
 import type { EvaluatedListener } from './model.js';
+import { referencePermitted } from './grants.js';
+import type { ReferenceGrant } from '../../api/strategies/gateway/types.js';
 
 interface ListenerVerdict {
   accepted: [boolean, string, string];
@@ -29,13 +31,14 @@ function supportedKinds(l: GatewayListener): { kinds: RouteGroupKind[]; invalid:
   return { kinds: ok.slice(0, 1), invalid: ok.length !== asked.length };
 }
 
-function certificates(gw: Gateway, l: GatewayListener, secrets: ReadonlyMap<string, Secret>): { certs: TlsCertificate[]; error?: [string, string] } {
+function certificates(gw: Gateway, l: GatewayListener, secrets: ReadonlyMap<string, Secret>, grants: readonly ReferenceGrant[]): { certs: TlsCertificate[]; error?: [string, string] } {
   const ns = gw.metadata?.namespace ?? '';
   const certs: TlsCertificate[] = [];
   for (const ref of l.tls?.certificateRefs ?? []) {
     const where = `${ref.namespace ?? ns}/${ref.name}`;
     if ((ref.group ?? '') !== '' || (ref.kind ?? 'Secret') !== 'Secret') return { certs, error: ['InvalidCertificateRef', `Unsupported certificate reference kind ${ref.kind} in group "${ref.group ?? ''}"`] };
-    if ((ref.namespace ?? ns) !== ns) return { certs, error: ['RefNotPermitted', `Certificate reference ${where} is in another namespace and no ReferenceGrant allows it`] };
+    const from = { group: gatewayApiGroup, kind: 'Gateway', namespace: ns };
+    if (!referencePermitted(grants, from, { group: '', kind: 'Secret', namespace: ref.namespace ?? ns, name: ref.name ?? '' })) return { certs, error: ['RefNotPermitted', `Certificate reference ${where} is in another namespace and no ReferenceGrant allows it`] };
     const s = secrets.get(where);
     const crt = decode(s?.data?.['tls.crt']);
     const key = decode(s?.data?.['tls.key']);
@@ -46,7 +49,7 @@ function certificates(gw: Gateway, l: GatewayListener, secrets: ReadonlyMap<stri
   return { certs };
 }
 
-function judgeListener(gw: Gateway, l: GatewayListener, conflict: string | undefined, portTaken: boolean, secrets: ReadonlyMap<string, Secret>): ListenerVerdict {
+function judgeListener(gw: Gateway, l: GatewayListener, conflict: string | undefined, portTaken: boolean, secrets: ReadonlyMap<string, Secret>, grants: readonly ReferenceGrant[]): ListenerVerdict {
   const { kinds, invalid } = supportedKinds(l);
   const v: ListenerVerdict = {
     accepted: [true, 'Accepted', 'Listener is accepted'],
@@ -63,7 +66,7 @@ function judgeListener(gw: Gateway, l: GatewayListener, conflict: string | undef
   } else if (portTaken) v.accepted = [false, 'PortUnavailable', `Port ${l.port} is used by another Gateway`];
   if (invalid) v.resolved = [false, 'InvalidRouteKinds', 'Only HTTPRoute (gateway.networking.k8s.io) routes are supported'];
   if (l.protocol === 'HTTPS' && v.accepted[0]) {
-    const { certs, error } = certificates(gw, l, secrets);
+    const { certs, error } = certificates(gw, l, secrets, grants);
     if (error) v.resolved = [false, error[0], error[1]];
     else v.certificates = certs;
   }
@@ -79,7 +82,7 @@ export interface GatewayVerdict {
  * Evaluates one Gateway of ours. `takenPorts` holds the ports older Gateways already serve at the
  * shared address; the ports this Gateway serves are added to it.
  */
-export function evaluateGateway(gw: Gateway, takenPorts: Set<number>, statusAddress: string, secrets: ReadonlyMap<string, Secret>, now: string): GatewayVerdict {
+export function evaluateGateway(gw: Gateway, takenPorts: Set<number>, statusAddress: string, secrets: ReadonlyMap<string, Secret>, grants: readonly ReferenceGrant[], now: string): GatewayVerdict {
   const ctx: ConditionContext = { generation: gw.metadata?.generation, old: gw.status?.conditions, now };
   const oldListeners = new Map((gw.status?.listeners ?? []).map((l) => [l.name, l.conditions]));
   const specs = gw.spec?.listeners ?? [];
@@ -92,7 +95,7 @@ export function evaluateGateway(gw: Gateway, takenPorts: Set<number>, statusAddr
   for (const l of specs) {
     const protos = protocolsByPort.get(l.port ?? 0)!;
     const conflict = protos.size > 1 ? `Listeners on port ${l.port} use different protocols (${[...protos].sort().join(', ')})` : undefined;
-    const v = judgeListener(gw, l, conflict, takenPorts.has(l.port ?? 0), secrets);
+    const v = judgeListener(gw, l, conflict, takenPorts.has(l.port ?? 0), secrets, grants);
     const ready = v.accepted[0] && v.resolved[0] && !unsupportedAddress;
     if (ready) myPorts.add(l.port ?? 0);
     const lctx: ConditionContext = { ...ctx, old: oldListeners.get(l.name ?? '') };

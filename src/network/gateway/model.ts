@@ -3,7 +3,7 @@
  * statuses it decides, and the evaluated listeners shared by the gateway and route steps.
  */
 import type { Namespace, Secret, Service } from 'kubernetes-types/core/v1.js';
-import type { Gateway, GatewayClass, GatewayListener, GatewayStatus, HTTPRoute, RouteGroupKind, RouteParentStatus } from '../../api/strategies/gateway/types.js';
+import type { Gateway, GatewayClass, GatewayListener, GatewayStatus, HTTPRoute, ReferenceGrant, RouteGroupKind, RouteParentStatus } from '../../api/strategies/gateway/types.js';
 import type { Listener, TlsCertificate } from '../l7/route-table.js';
 
 export const defaultControllerName = 'capstan.io/gateway-controller';
@@ -22,6 +22,8 @@ export interface GatewayInput {
   services: readonly Service[];
   secrets: readonly Secret[];
   namespaces: readonly Namespace[];
+  /** gateway.networking.k8s.io/v1beta1 ReferenceGrants (cross-namespace backends and certificates). */
+  referenceGrants?: readonly ReferenceGrant[];
   /** RFC 3339 time for new condition transitions. */
   now: string;
 }
@@ -47,3 +49,9 @@ export interface EvaluatedListener {
 }
 
 export const objKey = (o: { metadata?: { namespace?: string; name?: string } }): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/** What backend references resolve against. */
+export interface BackendIndex {
+  services: ReadonlyMap<string, Service>;
+  grants: readonly ReferenceGrant[];
+}

@@ -3,7 +3,7 @@
  * to (sectionName, port, allowedRoutes, host names), its per-parent conditions (Accepted,
  * ResolvedRefs) with the Gateway API reasons, and its backends resolved to Services.
  */
-import type { Namespace, Service } from 'kubernetes-types/core/v1.js';
+import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { Condition } from 'kubernetes-types/meta/v1.js';
 import type { BackendObjectReference, HTTPRoute, ParentReference } from '../../api/strategies/gateway/types.js';
 import { gatewayApiGroup } from '../../api/strategies/gateway/types.js';
@@ -11,7 +11,8 @@ import { selectorFromLabelSelector } from '../../api/labels.js';
 import type { Backend } from '../l7/route-table.js';
 import { condition, type ConditionContext } from './conditions.js';
 import { intersectHostnames } from './hostnames.js';
-import type { EvaluatedListener } from './model.js';
+import type { BackendIndex, EvaluatedListener } from './model.js';
+import { referencePermitted } from './grants.js';
 
 export interface ResolvedRef {
   backend?: Backend;
@@ -20,24 +21,26 @@ export interface ResolvedRef {
 }
 
 /** Resolves a backend reference of a route in namespace `ns` to a Service port. */
-export function resolveBackend(ref: BackendObjectReference & { weight?: number }, ns: string, services: ReadonlyMap<string, Service>): ResolvedRef {
-  const where = `${ref.namespace ?? ns}/${ref.name}`;
+export function resolveBackend(ref: BackendObjectReference & { weight?: number }, ns: string, index: BackendIndex): ResolvedRef {
+  const target = ref.namespace ?? ns;
+  const where = `${target}/${ref.name}`;
   if ((ref.group ?? '') !== '' || (ref.kind ?? 'Service') !== 'Service') return { problem: ['InvalidKind', `Unsupported backend kind ${ref.kind} in group "${ref.group ?? ''}"`] };
-  if ((ref.namespace ?? ns) !== ns) return { problem: ['RefNotPermitted', `Backend ${where} is in another namespace and no ReferenceGrant allows it`] };
-  const svc = services.get(where);
+  if (!referencePermitted(index.grants, { group: gatewayApiGroup, kind: 'HTTPRoute', namespace: ns }, { group: '', kind: 'Service', namespace: target, name: ref.name ?? '' }))
+    return { problem: ['RefNotPermitted', `Backend ${where} is in another namespace and no ReferenceGrant allows it`] };
+  const svc = index.services.get(where);
   if (!svc) return { problem: ['BackendNotFound', `Service ${where} not found`] };
   if (!(svc.spec?.ports ?? []).some((p) => p.port === ref.port)) return { problem: ['BackendNotFound', `Service ${where} has no port ${ref.port}`] };
-  return { backend: { namespace: ns, service: ref.name ?? '', port: ref.port!, ...(ref.weight !== undefined ? { weight: ref.weight } : {}) } };
+  return { backend: { namespace: target, service: ref.name ?? '', port: ref.port!, ...(ref.weight !== undefined ? { weight: ref.weight } : {}) } };
 }
 
 /** The first unresolvable reference of a route (rule backends and mirror backends), if any. */
-export function firstRefProblem(route: HTTPRoute, services: ReadonlyMap<string, Service>): [string, string] | undefined {
+export function firstRefProblem(route: HTTPRoute, index: BackendIndex): [string, string] | undefined {
   const ns = route.metadata?.namespace ?? '';
   for (const rule of route.spec?.rules ?? []) {
     const refs: BackendObjectReference[] = [...(rule.backendRefs ?? [])];
     for (const f of rule.filters ?? []) if (f.requestMirror?.backendRef) refs.push(f.requestMirror.backendRef);
     for (const ref of refs) {
-      const r = resolveBackend(ref, ns, services);
+      const r = resolveBackend(ref, ns, index);
       if (r.problem) return r.problem;
     }
   }

@@ -5,12 +5,11 @@
  * expression and prefix paths by length (longest first), then method, most headers, most query
  * parameters, oldest route, route `namespace/name` alphabetically, rule and match order.
  */
-import type { Service } from 'kubernetes-types/core/v1.js';
 import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '../../api/strategies/gateway/types.js';
 import { parseGatewayDuration } from '../../api/strategies/gateway/rules.js';
 import type { Backend, Filter, HeaderModifier, Listener, Match, PathRewrite, Rule, TlsCertificate, VirtualHost } from '../l7/route-table.js';
 import { compareHostSpecificity } from './hostnames.js';
-import type { EvaluatedListener } from './model.js';
+import type { BackendIndex, EvaluatedListener } from './model.js';
 import { resolveBackend } from './routes.js';
 
 /** One (route rule, match) on one host of one listener. */
@@ -63,7 +62,7 @@ function pathRewrite(p: HTTPPathModifier | undefined): PathRewrite | undefined {
   return undefined;
 }
 
-function compileFilter(f: HTTPRouteFilter, ns: string, services: ReadonlyMap<string, Service>): Filter | undefined {
+function compileFilter(f: HTTPRouteFilter, ns: string, index: BackendIndex): Filter | undefined {
   switch (f.type) {
     case 'RequestHeaderModifier':
       return { type: 'RequestHeaderModifier', modifier: headerModifier(f.requestHeaderModifier ?? {}) };
@@ -87,7 +86,7 @@ function compileFilter(f: HTTPRouteFilter, ns: string, services: ReadonlyMap<str
     }
     case 'RequestMirror': {
       const ref = f.requestMirror?.backendRef;
-      const backend = ref ? resolveBackend(ref, ns, services).backend : undefined;
+      const backend = ref ? resolveBackend(ref, ns, index).backend : undefined;
       return backend ? { type: 'RequestMirror', backend: { namespace: backend.namespace, service: backend.service, port: backend.port } } : undefined;
     }
     default:
@@ -99,10 +98,10 @@ function compileFilter(f: HTTPRouteFilter, ns: string, services: ReadonlyMap<str
  * One route rule as a table rule (without matches). Unresolvable backends are left out; a rule
  * whose backends all fail to resolve, or that has neither backends nor a redirect, answers 500.
  */
-export function compileRule(route: HTTPRoute, rule: HTTPRouteRule, services: ReadonlyMap<string, Service>): Rule {
+export function compileRule(route: HTTPRoute, rule: HTTPRouteRule, index: BackendIndex): Rule {
   const ns = route.metadata?.namespace ?? '';
-  const filters = (rule.filters ?? []).map((f) => compileFilter(f, ns, services)).filter((f): f is Filter => !!f);
-  const backends = (rule.backendRefs ?? []).map((b) => resolveBackend(b, ns, services).backend).filter((b): b is Backend => !!b);
+  const filters = (rule.filters ?? []).map((f) => compileFilter(f, ns, index)).filter((f): f is Filter => !!f);
+  const backends = (rule.backendRefs ?? []).map((b) => resolveBackend(b, ns, index).backend).filter((b): b is Backend => !!b);
   const redirects = filters.some((f) => f.type === 'RequestRedirect');
   const out: Rule = { matches: [], backends, source: `httproute/${ns}/${route.metadata?.name ?? ''}` };
   if (filters.length) out.filters = filters;
@@ -113,9 +112,9 @@ export function compileRule(route: HTTPRoute, rule: HTTPRouteRule, services: Rea
 }
 
 /** Entries of one route rule: one per match, each a copy of the compiled rule with that match. */
-export function ruleEntries(route: HTTPRoute, ruleIndex: number, services: ReadonlyMap<string, Service>): RouteEntry[] {
+export function ruleEntries(route: HTTPRoute, ruleIndex: number, index: BackendIndex): RouteEntry[] {
   const rule = route.spec?.rules?.[ruleIndex] ?? {};
-  const compiled = compileRule(route, rule, services);
+  const compiled = compileRule(route, rule, index);
   const matches = rule.matches?.length ? rule.matches : [{ path: { type: 'PathPrefix', value: '/' } }];
   return matches.map((match, matchIndex) => ({ route, ruleIndex, matchIndex, match, rule: { ...compiled, matches: [compileMatch(match)] } }));
 }

@@ -5,6 +5,7 @@ import { errorMessage } from '../../field-errors.js';
 import { gatewayClassStrategy, gatewayStrategy } from './gateway.js';
 import { httpRouteStrategy } from './http-route.js';
 import { parseGatewayDuration } from './rules.js';
+import { referenceGrantStrategy } from './reference-grant.js';
 import type { Gateway, HTTPRoute } from './types.js';
 
 const obj = (o: unknown) => o as ApiObject;
@@ -109,4 +110,13 @@ test('GatewayClass: controllerName format, immutability, initial status', () => 
   assert.deepEqual((gc as { status?: unknown }).status, {
     conditions: [{ type: 'Accepted', status: 'Unknown', reason: 'Pending', message: 'Waiting for controller', lastTransitionTime: '1970-01-01T00:00:00Z' }],
   });
+});
+
+test('ReferenceGrant validation', () => {
+  const ok = { spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'a' }], to: [{ group: '', kind: 'Service' }] } };
+  assert.deepEqual(referenceGrantStrategy.validate(obj(ok)), []);
+  assert.deepEqual(messages(referenceGrantStrategy.validate(obj({ spec: { from: [{ group: '', kind: 'Service' }], to: [] } }))), [
+    'spec.to: Invalid value: 0: spec.to in body should have at least 1 items',
+    'spec.from[0].namespace: Required value',
+  ]);
 });

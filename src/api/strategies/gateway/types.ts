@@ -144,3 +144,11 @@ export interface HTTPRoute {
   spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: HTTPRouteRule[] };
   status?: { parents?: RouteParentStatus[] };
 }
+
+/** gateway.networking.k8s.io/v1beta1 ReferenceGrant. */
+export interface ReferenceGrant {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: { from?: { group?: string; kind?: string; namespace?: string }[]; to?: { group?: string; kind?: string; name?: string }[] };
+}
