@@ -70,11 +70,12 @@ describe('gateway api', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('discovery lists the three kinds with their short names', () => {
+  test('discovery lists the Gateway API kinds with their short names', () => {
     const out = kc(server, ['api-resources', '--api-group=gateway.networking.k8s.io']);
     assert.match(out, /gatewayclasses\s+gc\s+gateway\.networking\.k8s\.io\/v1\s+false\s+GatewayClass/);
     assert.match(out, /gateways\s+gtw\s+gateway\.networking\.k8s\.io\/v1\s+true\s+Gateway/);
     assert.match(out, /httproutes\s+gateway\.networking\.k8s\.io\/v1\s+true\s+HTTPRoute/);
+    assert.match(out, /referencegrants\s+refgrant\s+gateway\.networking\.k8s\.io\/v1beta1\s+true\s+ReferenceGrant/);
   });
 
   test('kubectl explain reads the schema', () => {
@@ -118,6 +119,39 @@ describe('gateway api', () => {
     const routeHeader = tables.findIndex((l) => /^NAME\s+HOSTNAMES\s+AGE$/.test(l));
     assert.ok(routeHeader > 0, tables.join('\n'));
     assert.match(tables.slice(routeHeader).join('\n'), /httproute\.gateway\.networking\.k8s\.io\/models\s+\["models\.example\.com"\]\s+\S+/);
+  });
+
+  test('a route to a Service in another namespace needs a ReferenceGrant there', async () => {
+    const cross = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: models
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: model-v1
+  namespace: models
+spec:
+  ports: [{port: 8080}]
+---
+${route('cross', 'model-v1').replace('      port: 8080', '      namespace: models\n      port: 8080')}`;
+    kc(server, ['apply', '-f', '-'], { input: cross });
+    const parent = '.status.parents[0]';
+    const resolved = () => kubectl(server, ['get', 'httproute', 'cross', '-o', `jsonpath=${conditionPath(parent, 'ResolvedRefs')}`]).stdout;
+    await eventually('RefNotPermitted', () => resolved() === 'False/RefNotPermitted');
+    const grant = `apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata:
+  name: routes-from-default
+  namespace: models
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]
+  to: [{group: "", kind: Service}]
+`;
+    kc(server, ['apply', '-f', '-'], { input: grant });
+    await eventually('ResolvedRefs after the grant', () => resolved() === 'True/ResolvedRefs');
+    assert.match(kc(server, ['get', 'refgrant', '-n', 'models']).split('\n')[0]!, /^NAME\s+AGE$/);
   });
 
   test('server-side apply works on the Gateway API kinds', () => {
