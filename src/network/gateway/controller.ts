@@ -1,6 +1,6 @@
 /**
- * The Gateway controller: keeps the GatewayClass `capstan` (controllerName
- * `capstan.io/gateway-controller`) in place, recompiles everything on any change of the objects it
+ * The Gateway controller: creates the GatewayClass `capstan` (controllerName
+ * `capstan.io/gateway-controller`) when it starts, recompiles everything on any change of the objects it
  * reads (compile.ts), writes the statuses that changed, and hands the RouteTable listeners to
  * `onTable` whenever they change (the HTTP proxy engine serves them).
  */
@@ -52,6 +52,8 @@ export function createGatewayController(ctx: ControllerContext, opts: GatewayCon
   const secrets = ctx.informers.informerFor<ApiObject>(builtinRefs.secrets);
   const namespaces = ctx.informers.informerFor<ApiObject>(builtinRefs.namespaces);
   let lastTable: Listener[] | undefined;
+  // The class is created once per start; one a user deletes later stays deleted until the next start.
+  let classEnsured = !className;
 
   async function writeStatus<T extends ApiObject>(ref: ResourceRef, current: ApiObject | undefined, status: unknown, signal: AbortSignal): Promise<void> {
     if (!current || jsonEqual((current as { status?: unknown }).status ?? null, status)) return;
@@ -71,7 +73,7 @@ export function createGatewayController(ctx: ControllerContext, opts: GatewayCon
     clock: ctx.clock,
     logger: ctx.logger,
     async reconcile(_key, signal) {
-      if (className && !classes.get(className)) {
+      if (!classEnsured && !classes.get(className)) {
         const gc: GatewayClass = { apiVersion: gatewayApiVersion, kind: 'GatewayClass', metadata: { name: className }, spec: { controllerName } };
         try {
           await ctx.client.create(gatewayRefs.gatewayclasses, gc as unknown as ApiObject, { signal });
@@ -79,6 +81,7 @@ export function createGatewayController(ctx: ControllerContext, opts: GatewayCon
           if (!(isStatusError(e) && e.code === 409)) throw e;
         }
       }
+      classEnsured = true;
       const out = compileGateways({
         controllerName,
         bindAddress,
