@@ -64,6 +64,12 @@ test('HTTPRoute validation: port required for Services, paths, hostnames, limits
   assert.deepEqual(routeErrors({ rules: [{ matches: [{ headers: [{ name: 'X-A', value: '1' }, { name: 'x-a', value: '2' }] }] }] }), [
     'spec.rules[0].matches[0].headers[1]: Duplicate value: {"name":"x-a"}',
   ]);
+  const prefix = { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } } };
+  assert.deepEqual(routeErrors({ rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/v1' } }], filters: [prefix] }] }), []);
+  assert.deepEqual(routeErrors({ rules: [{ matches: [{ path: { type: 'Exact', value: '/v1' } }], filters: [prefix] }] }), [
+    'spec.rules[0]: Invalid value: "object": When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified',
+  ]);
+  assert.equal(routeErrors({ rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { hostname: '*.example.com' } }] }] }).length, 1);
   assert.equal(parseGatewayDuration('1h2m3s4ms'), 3_723_004);
   assert.equal(parseGatewayDuration('1.5s'), undefined);
 });

@@ -13,6 +13,7 @@ import {
   groupPattern,
   headerNamePattern,
   hostnamePattern,
+  preciseHostnamePattern,
   intRangeErrors,
   kindPattern,
   namespacePattern,
@@ -186,13 +187,13 @@ function validateFilters(fs: HTTPRouteFilter[] | undefined, path: FieldPath, inB
     if (redirect) {
       const rp = fp.child('requestRedirect');
       errs.push(...enumErrors(redirect.scheme, rp.child('scheme'), ['http', 'https']));
-      errs.push(...stringErrors(redirect.hostname, rp.child('hostname'), { pattern: hostnamePattern, max: 253, min: 1 }));
+      errs.push(...stringErrors(redirect.hostname, rp.child('hostname'), { pattern: preciseHostnamePattern, max: 253, min: 1 }));
       errs.push(...intRangeErrors(redirect.port, rp.child('port'), 1, 65535));
       errs.push(...enumErrors(redirect.statusCode, rp.child('statusCode'), [301, 302]));
       if (redirect.path) errs.push(...validatePathModifier(redirect.path, rp.child('path')));
     }
     if (f.urlRewrite) {
-      errs.push(...stringErrors(f.urlRewrite.hostname, fp.child('urlRewrite', 'hostname'), { pattern: hostnamePattern, max: 253, min: 1 }));
+      errs.push(...stringErrors(f.urlRewrite.hostname, fp.child('urlRewrite', 'hostname'), { pattern: preciseHostnamePattern, max: 253, min: 1 }));
       if (f.urlRewrite.path) errs.push(...validatePathModifier(f.urlRewrite.path, fp.child('urlRewrite', 'path')));
     }
   });
@@ -217,9 +218,11 @@ function validateRule(r: HTTPRouteRule, path: FieldPath): FieldError[] {
   });
   const hasRedirect = (r.filters ?? []).some((f) => f.requestRedirect !== undefined);
   if ((r.backendRefs ?? []).length > 0 && hasRedirect) errs.push(rule(path, 'object', 'RequestRedirect filter must not be used together with backendRefs'));
-  const prefixRewrite = (r.filters ?? []).some((f) => f.requestRedirect?.path?.type === 'ReplacePrefixMatch' || f.urlRewrite?.path?.type === 'ReplacePrefixMatch');
-  if (prefixRewrite && !((r.matches ?? []).length === 1 && r.matches![0]!.path?.type === 'PathPrefix'))
-    errs.push(rule(path, 'object', 'When using a filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified'));
+  const onePrefixMatch = (r.matches ?? []).length === 1 && r.matches![0]!.path?.type === 'PathPrefix';
+  for (const [type, field] of [['RequestRedirect', 'requestRedirect'], ['URLRewrite', 'urlRewrite']] as const) {
+    const replacesPrefix = (r.filters ?? []).some((f) => f.type === type && f[field]?.path?.type === 'ReplacePrefixMatch' && f[field]?.path?.replacePrefixMatch !== undefined);
+    if (replacesPrefix && !onePrefixMatch) errs.push(rule(path, 'object', `When using ${type} filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified`));
+  }
   const t = r.timeouts;
   if (t) {
     const tp = path.child('timeouts');
