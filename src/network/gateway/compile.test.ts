@@ -192,6 +192,8 @@ test('route conditions: BackendNotFound, InvalidKind, RefNotPermitted, NoMatchin
   // A rule whose only backend is missing answers 500.
   const out = compileGateways(input({ gateways: [gw], httpRoutes: [route('r', { parentRefs: [{ name: 'web', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 'nope', port: 80 }] }] })] }));
   assert.equal(out.listeners[0]!.hosts[0]!.rules[0]!.failureStatus, 500);
+  const zero = compileGateways(input({ gateways: [gw], services: [svc('s')], httpRoutes: [route('r', { parentRefs: [{ name: 'web', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 's', port: 8080, weight: 0 }] }] })] }));
+  assert.equal(zero.listeners[0]!.hosts[0]!.rules[0]!.failureStatus, 500);
   // Status entries of other controllers are kept.
   const foreign = route('r', { parentRefs: [{ name: 'web', sectionName: 'http' }] });
   foreign.status = { parents: [{ parentRef: { name: 'x' }, controllerName: 'example.com/other', conditions: [] }] };

@@ -96,7 +96,7 @@ function compileFilter(f: HTTPRouteFilter, ns: string, index: BackendIndex): Fil
 
 /**
  * One route rule as a table rule (without matches). Unresolvable backends are left out; a rule
- * whose backends all fail to resolve, or that has neither backends nor a redirect, answers 500.
+ * without a redirect whose backends all fail to resolve or weigh 0, or that has none, answers 500.
  */
 export function compileRule(route: HTTPRoute, rule: HTTPRouteRule, index: BackendIndex): Rule {
   const ns = route.metadata?.namespace ?? '';
@@ -105,7 +105,8 @@ export function compileRule(route: HTTPRoute, rule: HTTPRouteRule, index: Backen
   const redirects = filters.some((f) => f.type === 'RequestRedirect');
   const out: Rule = { matches: [], backends, source: `httproute/${ns}/${route.metadata?.name ?? ''}` };
   if (filters.length) out.filters = filters;
-  if (backends.length === 0 && !redirects) out.failureStatus = 500;
+  // No backend to send to (none given, none resolves, or all weigh 0): the client gets a 500.
+  if (!redirects && backends.every((b) => b.weight === 0)) out.failureStatus = 500;
   const timeout = rule.timeouts?.request !== undefined ? parseGatewayDuration(rule.timeouts.request) : undefined;
   if (timeout) out.timeoutMs = timeout;
   return out;
