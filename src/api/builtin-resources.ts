@@ -69,6 +69,11 @@ const specs: Spec[] = [
   { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] },
   // events.k8s.io/v1 (same storage as core/v1 events)
   { group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'], storageKey: 'events' },
+  // gateway.networking.k8s.io/v1 (Gateway API, served natively rather than from CRDs)
+  { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'GatewayClass', plural: 'gatewayclasses', namespaced: false, shortNames: ['gc'], categories: ['gateway-api'], status: true, generation: true },
+  { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway', plural: 'gateways', namespaced: true, shortNames: ['gtw'], categories: ['gateway-api'], status: true, generation: true },
+  { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute', plural: 'httproutes', namespaced: true, categories: ['gateway-api'], status: true, generation: true },
+  { group: 'gateway.networking.k8s.io', version: 'v1beta1', kind: 'ReferenceGrant', plural: 'referencegrants', namespaced: true, shortNames: ['refgrant'], categories: ['gateway-api'], generation: true },
   // rbac.authorization.k8s.io/v1
   { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', namespaced: true },
   { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true },

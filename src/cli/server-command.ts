@@ -233,6 +233,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
   const client = new ApiClient({ ...inProcess, userAgent: 'capstan-controller-manager' });
   // The local node's agent keeps its data under <data-dir>/agent; local-path volumes go there.
   settings.localPathDataDir ??= join(dataDir, 'agent');
+  // Gateway listeners bind where the API server does; Gateways report the reachable address.
+  settings.gatewayBindAddress ??= bind;
+  settings.gatewayStatusAddress ??= wildcardBind ? (args['advertise-address'] ?? firstHostAddress() ?? '127.0.0.1') : bind;
   const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager'), controllers: args.controllers?.split(',').map((c) => c.trim()).filter(Boolean), settings }, controllers.signal)];
   if (!args['disable-scheduler']) {
     const schedulerClient = new ApiClient({ ...inProcess, userAgent: 'capstan-scheduler' });

@@ -8,6 +8,7 @@ import type { Clock } from '../client/clock.js';
 import type { SharedInformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/logger.js';
 import type { EventRecorder } from './events.js';
+import type { Listener } from '../network/l7/route-table.js';
 
 export interface ControllerContext {
   client: ApiClient;
@@ -34,6 +35,12 @@ export interface ControllerSettings {
    * (`<dir>/local-path/<pv>`); default `/var/lib/capstan-agent`, the agent's default as root.
    */
   localPathDataDir?: string;
+  /** Gateway API: the address gateway listeners bind (default 127.0.0.1; ports below 1024 need root). */
+  gatewayBindAddress?: string;
+  /** Gateway API: the address Gateways report in status (default the bind address). */
+  gatewayStatusAddress?: string;
+  /** Gateway API: receives the compiled RouteTable listeners whenever they change (the HTTP proxy engine). */
+  onGatewayTable?: (listeners: Listener[]) => void;
 }
 
 export const defaultLocalPathDataDir = '/var/lib/capstan-agent';

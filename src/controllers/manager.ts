@@ -35,6 +35,7 @@ import { createNodeIpamController } from './nodeipam/nodeipam-controller.js';
 import { createPersistentVolumeController } from './persistentvolume/persistentvolume-controller.js';
 import { createLocalPathProvisioner } from './local-path/provisioner.js';
 import { createServiceLBController } from './servicelb/servicelb-controller.js';
+import { createGatewayController } from '../network/gateway/controller.js';
 
 /** Every controller the manager can run, by its upstream name. */
 export const controllerRegistry: Record<string, ControllerFactory> = {
@@ -61,6 +62,8 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   'persistentvolume-binder': createPersistentVolumeController,
   'local-path-provisioner': (ctx) => createLocalPathProvisioner(ctx, { dataDir: ctx.settings?.localPathDataDir ?? defaultLocalPathDataDir }),
   'service-lb': createServiceLBController,
+  gateway: (ctx) =>
+    createGatewayController(ctx, { bindAddress: ctx.settings?.gatewayBindAddress, statusAddress: ctx.settings?.gatewayStatusAddress, onTable: ctx.settings?.onGatewayTable }),
 };
 
 /** The `source.component` of each controller's events (upstream's recorder names). */
@@ -88,6 +91,7 @@ const eventComponents: Record<string, string> = {
   'persistentvolume-binder': 'persistentvolume-controller',
   'local-path-provisioner': 'capstan.io/local-path',
   'service-lb': 'service-lb-controller',
+  gateway: 'gateway-controller',
 };
 
 /** The registered names that `selection` enables (upstream `IsControllerEnabled`). */

@@ -23,6 +23,7 @@ import {
   numberSchema,
   specialDefinitions,
 } from './overlay.js';
+import { gatewayApiDefinitions } from './gateway-api-definitions.js';
 
 /** The directory of the installed `kubernetes-types` package. */
 export function kubernetesTypesDir(): string {
@@ -162,6 +163,8 @@ export function generateDefinitions(typesDir: string = kubernetesTypesDir()): De
     }
   }
   defs[intOrStringDefinition] = { ...specialDefinitions[intOrStringDefinition] };
+  // Kinds served natively that kubernetes-types does not declare (Gateway API).
+  Object.assign(defs, gatewayApiDefinitions());
   addSharedMetaKinds(defs);
   return Object.fromEntries(Object.keys(defs).sort().map((k) => [k, defs[k]!]));
 }

@@ -5,5 +5,6 @@
 import type { ResourceStrategy } from '../strategy.js';
 import { workloadStrategies } from './workloads/index.js';
 import { clusterStrategies } from './cluster/index.js';
+import { gatewayStrategies } from './gateway/index.js';
 
-export const builtinStrategies: Record<string, ResourceStrategy> = { ...clusterStrategies, ...workloadStrategies };
+export const builtinStrategies: Record<string, ResourceStrategy> = { ...clusterStrategies, ...workloadStrategies, ...gatewayStrategies };

@@ -31,6 +31,7 @@ import {
   roleBindingPrinter,
   storageClassPrinter,
 } from './cluster-printers.js';
+import { gatewayClassPrinter, gatewayPrinter, httpRoutePrinter, referenceGrantPrinter } from './gateway-printers.js';
 
 /** `group/resource` ('' for core) → printer. */
 const printers: Record<string, Printer<never>> = {
@@ -67,6 +68,10 @@ const printers: Record<string, Printer<never>> = {
   'events.k8s.io/events': eventPrinter,
   'rbac.authorization.k8s.io/rolebindings': roleBindingPrinter,
   'rbac.authorization.k8s.io/clusterrolebindings': clusterRoleBindingPrinter,
+  'gateway.networking.k8s.io/gatewayclasses': gatewayClassPrinter,
+  'gateway.networking.k8s.io/gateways': gatewayPrinter,
+  'gateway.networking.k8s.io/httproutes': httpRoutePrinter,
+  'gateway.networking.k8s.io/referencegrants': referenceGrantPrinter,
 };
 
 const converters = new Map<string, TableConverter>(Object.entries(printers).map(([k, p]) => [k, printerConverter(p)]));
