@@ -17,6 +17,8 @@ import { firstServiceIP, parsePortRange, parseServiceCIDR, serviceCIDRForNetwork
 import { ApiClient } from '../client/api-client.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { startIngressController } from '../network/ingress/start.js';
+import type { ProxyEngine } from '../network/l7/proxy-engine.js';
+import type { RouteTable } from '../network/l7/route-table.js';
 import { startScheduler } from './scheduler-command.js';
 import { openStore } from '../storage/open-store.js';
 import { parseDuration } from '../util/duration.js';
@@ -55,7 +57,7 @@ ${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of
   --agent-port N               port of the node agent's HTTPS endpoint (default 10250; 0 picks a free port)
   --ingress-http-port N        HTTP port of the built-in Ingress proxy, at the bind address (default 80)
   --ingress-https-port N       HTTPS port of the built-in Ingress proxy (default 443)
-  --disable-ingress            do not run the built-in Ingress controller and proxy
+  --disable-ingress            do not run the built-in Ingress controller and its proxy (which also serves Gateway listeners)
 ${agentFlagHelp}  --controllers LIST           controllers to run, as kube-controller-manager's flag: '*' (default), 'name', '-name'
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
@@ -235,6 +237,13 @@ export async function serverCommand(argv: string[]): Promise<number> {
   settings.localPathDataDir ??= join(dataDir, 'agent');
   // Gateway listeners bind where the API server does; Gateways report the reachable address.
   settings.gatewayBindAddress ??= bind;
+  // Gateway listeners are served by the same HTTP proxy engine as Ingresses (started below).
+  let l7Engine: ProxyEngine | undefined;
+  let gatewayTable: RouteTable | undefined;
+  settings.onGatewayTable ??= (listeners) => {
+    gatewayTable = { listeners };
+    void l7Engine?.setPart('gateway', gatewayTable);
+  };
   settings.gatewayStatusAddress ??= wildcardBind ? (args['advertise-address'] ?? firstHostAddress() ?? '127.0.0.1') : bind;
   const running = args['disable-controller-manager'] ? [] : [startControllerManager(client, { logger: logger.child('controller-manager'), controllers: args.controllers?.split(',').map((c) => c.trim()).filter(Boolean), settings }, controllers.signal)];
   if (!args['disable-scheduler']) {
@@ -309,6 +318,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
       controllers.signal,
     );
     running.push(ingress.done.catch((e: Error) => logger.error('ingress controller failed', { error: e.message })));
+    l7Engine = ingress.engine;
+    if (gatewayTable) await l7Engine.setPart('gateway', gatewayTable);
   }
   process.stdout.write(`Capstan API server is ready at ${api.url}\n`);
 
