@@ -236,6 +236,7 @@ export class PodWorker {
     const { sandboxes, containers } = await this.observe();
 
     if (this.gone) {
+      this.deps.logger.debug('pod gone from the API: stopping it', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, uid: this.uid });
       await this.killContainers(pod, containers, 0);
       for (const s of sandboxes) {
         await runtime.stopPodSandbox(s.id);
@@ -262,6 +263,7 @@ export class PodWorker {
       this.deps.gpus.release(this.uid);
       // As the kubelet: the pod's volumes are reclaimed before its object is removed.
       await this.volumes?.tearDown();
+      this.deps.logger.debug('pod stopped and its volumes removed: deleting it', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, uid: this.uid });
       await this.deps.statusWriter.deleteFinished(pod, signal);
       return 1000;
     }

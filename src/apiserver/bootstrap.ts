@@ -88,7 +88,9 @@ export function dnsServiceIP(firstIP: string): string {
  * Service's ClusterIP.
  */
 export async function ensureDnsService(registry: ResourceRegistry, clusterIP: string): Promise<string> {
-  await ensure(registry, '', 'v1', 'services', {
+  // An existing one is kept (creating it again would be refused for its address before its name).
+  const found = await registry.lookup('', 'v1', 'services')?.store.get('kube-system', 'kube-dns').catch(() => undefined);
+  if (!found) await ensure(registry, '', 'v1', 'services', {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: {

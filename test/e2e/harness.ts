@@ -35,9 +35,15 @@ export interface StartOptions {
 
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
-  const args = [capstanBin, 'server', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn'];
+  const args = [capstanBin, 'server', '--data-dir', dataDir, '--port', '0', '--log-level', process.env.CAPSTAN_E2E_LOG_LEVEL ?? 'warn'];
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
   args.push(...(opts.agent ? ['--agent-port', '0', '--node-name', 'capstan-e2e', '--container-runtime', opts.runtime ?? 'process', '--network', opts.network ?? 'host'] : ['--disable-agent']));
+  // Host-mode agents of concurrent test servers would share 127.10.0.0/16 and fight over the same
+  // ClusterIP listeners: each data dir gets its own loopback service range (stable across restarts).
+  if (opts.agent && (opts.network ?? 'host') === 'host' && !(opts.extraArgs ?? []).includes('--service-cluster-ip-range')) {
+    const octet = 20 + ([...dataDir].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 70);
+    args.push('--service-cluster-ip-range', `127.${octet}.0.0/16`);
+  }
   args.push(...(opts.extraArgs ?? []));
   // Without the in-process controllers nothing creates each namespace's `default` ServiceAccount,
   // so the ServiceAccount admission plugin would refuse every pod (as kube-apiserver does when no

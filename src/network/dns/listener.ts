@@ -25,8 +25,21 @@ export class DnsListener {
     private readonly handler: QueryHandler,
   ) {}
 
-  /** Binds UDP first (port 0 picks a free one), then TCP on the same port; rejects if either fails. */
+  /**
+   * Binds UDP first (port 0 picks a free one), then TCP on the same port; rejects if either fails.
+   * With port 0 a TCP port already taken by someone else is not a failure: another free pair is tried.
+   */
   async listen(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.bindPair();
+      } catch (e) {
+        if (this.requestedPort !== 0 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 8) throw e;
+      }
+    }
+  }
+
+  private async bindPair(): Promise<void> {
     const udp = createSocket({ type: this.host.includes(':') ? 'udp6' : 'udp4' });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
