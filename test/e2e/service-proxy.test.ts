@@ -121,7 +121,7 @@ describe('service proxy', { skip, timeout: 240_000 }, () => {
       const dir = mkdtempSync(join(tmpdir(), 'capstan-e2e-proxy-agent-'));
       const proc = spawn(
         process.execPath,
-        [capstanBin, 'agent', '--kubeconfig', server.kubeconfig, '--data-dir', join(dir, 'agent'), '--bind-address', ip, '--port', '0', '--node-name', `pool-${i}`, '--node-ip', ip, '--node-labels', 'proxy-e2e=pool', '--container-runtime', 'process', '--disable-service-proxy', '--log-level', 'warn'],
+        [capstanBin, 'agent', '--kubeconfig', server.kubeconfig, '--data-dir', join(dir, 'agent'), '--bind-address', ip, '--port', '0', '--node-name', `pool-${i}`, '--node-ip', ip, '--node-labels', 'proxy-e2e=pool', '--container-runtime', 'process', '--network', 'host', '--disable-service-proxy', '--log-level', 'warn'],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';
