@@ -20,20 +20,20 @@
  * foreground with a config in a temporary directory, listening on 127.0.0.1 only.
  *
  * Run: `node dist/bench/network-bench.js [--threads 2] [--connections 32] [--seconds 10]
- *   [--warmup 2] [--rounds 1] [--services 1000] [--changes 60]`
+ *   [--warmup 2] [--rounds 1] [--targets direct,service,ingress,gateway,nginx] [--services 1000]
+ *   [--changes 60]` (`--services 0` skips part 2). `CAPSTAN_BENCH_NODE_ARGS` profiles the server.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { Connection } from './lib/client.js';
-import { machineBusyMs, processCpuMs } from './lib/cpu.js';
+import { machineBusyMs } from './lib/cpu.js';
+import { cpuOf, freePort, get, startNginx, until, withDescendants, wrk, type WrkResult } from './lib/http-load.js';
 import { isMain } from './lib/main.js';
 import { newDataDir, startServer, stopAll, stopProcess, type BenchServer } from './lib/server.js';
 import { fmt, passFail, printMachine, printTable, summarize } from './lib/stats.js';
@@ -44,47 +44,15 @@ interface Options {
   seconds: number;
   warmup: number;
   rounds: number;
+  targets: string[];
   services: number;
   changes: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NS = 'netbench';
 
 // The backend, as a pod and as the two host processes of the reprogramming part.
 const backendScript = `const s=require('http').createServer((q,r)=>r.end(process.env.NAME||'ok'));s.keepAliveTimeout=60000;s.listen(Number(process.env.PORT||0),'127.0.0.1',()=>process.stdout.write(s.address().port+'\\n'))`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
-
-/** One GET on a new connection: the status and body, or status 0 when it failed. */
-function get(host: string, port: number, timeoutMs = 2000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = http.get({ host, port, path: '/', agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', () => resolve({ status: 0, body: '' }));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve({ status: 0, body: '' }));
-  });
-}
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    if (everyMs) await sleep(everyMs);
-  }
-}
 
 /** Starts a host process running the backend; resolves with its port once it listens. */
 async function hostBackend(name: string): Promise<{ proc: ChildProcess; port: number }> {
@@ -98,102 +66,19 @@ async function hostBackend(name: string): Promise<{ proc: ChildProcess; port: nu
   return { proc, port: Number(out.split('\n')[0]) };
 }
 
-// ---------------------------------------------------------------------------------------------
-// wrk
-
-export interface WrkResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  errors: number;
-}
-
-const unitMs: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
-
-/** Reads the numbers out of `wrk --latency` output. */
-export function parseWrk(out: string): WrkResult {
-  const lat = (pct: string) => {
-    const m = new RegExp(`^\\s*${pct}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(out);
-    if (!m) throw new Error(`no ${pct}% latency in wrk output:\n${out}`);
-    return Number(m[1]) * unitMs[m[2]!]!;
-  };
-  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(out);
-  const total = /^\s*(\d+) requests in/m.exec(out);
-  if (!rps || !total) throw new Error(`unexpected wrk output:\n${out}`);
-  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = Number(non2xx?.[1] ?? 0) + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps: Number(rps[1]), p50: lat('50'), p99: lat('99'), requests: Number(total[1]), errors };
-}
-
-async function wrk(url: string, o: Options, seconds: number): Promise<WrkResult> {
-  const proc = spawn('wrk', [`-t${o.threads}`, `-c${o.connections}`, `-d${seconds}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const [code] = (await once(proc, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`wrk exited with ${code}:\n${out}`);
-  return parseWrk(out);
-}
-
-// ---------------------------------------------------------------------------------------------
-// nginx
-
-interface Nginx {
-  port: number;
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** nginx as a reverse proxy to `upstreamPort`: one worker, keep-alive to the upstream, no access log. */
-async function startNginx(upstreamHost: string, upstreamPort: number): Promise<Nginx> {
-  const dir = mkdtempSync(join(tmpdir(), 'capstan-bench-nginx-'));
-  mkdirSync(join(dir, 'tmp'));
-  const port = await freePort();
-  const conf = `worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
-  upstream backend { server ${upstreamHost}:${upstreamPort}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${port};
-    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-`;
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  const proc = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const stop = async () => {
-    await stopProcess(proc, 5000); // SIGTERM: nginx's fast shutdown, workers included
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await until('nginx answering', async () => (await get('127.0.0.1', port)).status === 200, 10_000);
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  return { port, proc, stop };
-}
-
-/** The pids of a process and its children (nginx's master and worker). */
-function withChildren(pid: number): number[] {
-  const kids = spawnSync('pgrep', ['-P', String(pid)]).stdout.toString().split('\n').filter(Boolean).map(Number);
-  return [pid, ...kids];
-}
-
-function cpuOf(pids: number[]): number {
-  return pids.reduce((sum, p) => {
+/** The processes of every container the server's agent started. */
+function containerPids(dataDir: string): number[] {
+  const root = join(dataDir, 'agent', 'runtime', 'containers');
+  const pids: number[] = [];
+  for (const id of existsSync(root) ? readdirSync(root) : []) {
     try {
-      return sum + processCpuMs(p);
+      const rec = JSON.parse(readFileSync(join(root, id, 'container.json'), 'utf8')) as { process?: { pid?: number } };
+      if (rec.process?.pid) pids.push(...withDescendants(rec.process.pid));
     } catch {
-      return sum;
+      // not started or gone
     }
-  }, 0);
+  }
+  return pids;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,6 +151,7 @@ function killContainers(dataDir: string): void {
 // 1. Data plane
 
 interface Target {
+  key: string;
   name: string;
   url: string;
   pids: () => number[];
@@ -285,13 +171,14 @@ async function dataPlane(server: BenchServer, conn: Connection, o: Options, ingr
   const clusterIP = svc.spec!.clusterIP!;
   const nginx = await startNginx(podIP, podPort);
   try {
-    const targets: Target[] = [
-      { name: 'direct to the pod', url: `http://${podIP}:${podPort}/`, pids: () => [] },
-      { name: 'service proxy (ClusterIP)', url: `http://${clusterIP}:80/`, pids: () => [server.pid] },
-      { name: 'Ingress proxy', url: `http://127.0.0.1:${ingressPort}/`, pids: () => [server.pid] },
-      { name: 'Gateway proxy', url: `http://127.0.0.1:${gatewayPort}/`, pids: () => [server.pid] },
-      { name: 'nginx reverse proxy', url: `http://127.0.0.1:${nginx.port}/`, pids: () => withChildren(nginx.proc.pid!) },
+    const all: Target[] = [
+      { key: 'direct', name: 'direct to the pod', url: `http://${podIP}:${podPort}/`, pids: () => [] },
+      { key: 'service', name: 'service proxy (ClusterIP)', url: `http://${clusterIP}:80/`, pids: () => [server.pid] },
+      { key: 'ingress', name: 'Ingress proxy', url: `http://127.0.0.1:${ingressPort}/`, pids: () => [server.pid] },
+      { key: 'gateway', name: 'Gateway proxy', url: `http://127.0.0.1:${gatewayPort}/`, pids: () => [server.pid] },
+      { key: 'nginx', name: 'nginx reverse proxy', url: `http://127.0.0.1:${nginx.port}/`, pids: () => withDescendants(nginx.proc.pid!) },
     ];
+    const targets = all.filter((t) => o.targets.includes(t.key));
     for (const t of targets) {
       const u = new URL(t.url);
       await until(`${t.name} answering`, async () => (await get(u.hostname, Number(u.port))).status === 200);
@@ -307,32 +194,38 @@ async function dataPlane(server: BenchServer, conn: Connection, o: Options, ingr
         if (o.warmup > 0) await wrk(t.url, o, o.warmup);
         const load = loadavg()[0]!.toFixed(2);
         const pids = t.pids();
+        const backendPids = containerPids(server.dataDir);
         const c0 = cpuOf(pids);
+        const b0 = cpuOf(backendPids);
         const m0 = machineBusyMs();
         const t0 = performance.now();
         const r = await wrk(t.url, o, o.seconds);
         const wall = performance.now() - t0;
-        const proxyPct = pids.length ? `${Math.round(((cpuOf(pids) - c0) / wall) * 100)}%` : '-';
+        const proxyMs = cpuOf(pids) - c0;
+        const proxyPct = pids.length ? `${Math.round((proxyMs / wall) * 100)}%` : '-';
+        const perReq = pids.length ? ((proxyMs * 1000) / r.requests).toFixed(0) : '-';
+        const backendPct = `${Math.round(((cpuOf(backendPids) - b0) / wall) * 100)}%`;
         const machinePct = `${Math.round(((machineBusyMs() - m0) / wall) * 100)}%`;
-        res[t.name] = r;
-        rows.push([String(round), t.name, r.rps.toFixed(0), fmt(r.p50, 2), fmt(r.p99, 2), String(r.errors), proxyPct, machinePct, load]);
+        res[t.key] = r;
+        rows.push([String(round), t.name, r.rps.toFixed(0), fmt(r.p50, 2), fmt(r.p99, 2), String(r.errors), proxyPct, perReq, backendPct, machinePct, load]);
       }
-      const direct = res[targets[0]!.name]!;
-      const svcR = res[targets[1]!.name]!;
-      const nginxR = res[targets[4]!.name]!;
-      const addedPct = (svcR.p99 / direct.p99 - 1) * 100;
-      ratios.push([String(round), 'service proxy p99 vs direct p99', `${addedPct >= 0 ? '+' : ''}${addedPct.toFixed(0)} %`, '≤ +10 %', passFail(addedPct <= 10)]);
-      for (const t of [targets[2]!, targets[3]!]) {
-        const r = res[t.name]!;
+      const { direct, service, nginx: nginxR } = res;
+      if (direct && service) {
+        const addedPct = (service.p99 / direct.p99 - 1) * 100;
+        ratios.push([String(round), 'service proxy p99 vs direct p99', `${addedPct >= 0 ? '+' : ''}${addedPct.toFixed(0)} %`, '≤ +10 %', passFail(addedPct <= 10)]);
+      }
+      for (const t of targets.filter((x) => x.key === 'ingress' || x.key === 'gateway')) {
+        const r = res[t.key]!;
+        if (!nginxR) continue;
         const tput = r.rps / nginxR.rps;
         const lat = r.p99 / nginxR.p99;
         ratios.push([String(round), `${t.name} req/s ÷ nginx req/s`, `${tput.toFixed(2)}×`, '≥ 0.5×', passFail(tput >= 0.5)]);
         ratios.push([String(round), `${t.name} p99 ÷ nginx p99`, `${lat.toFixed(2)}×`, '≤ 2×', passFail(lat <= 2)]);
       }
     }
-    printTable(['round', 'target', 'requests/s', 'p50 ms', 'p99 ms', 'errors', 'CPU proxy process', 'CPU machine', 'load avg (1 min)'], rows);
+    printTable(['round', 'target', 'requests/s', 'p50 ms', 'p99 ms', 'errors', 'CPU proxy process', 'proxy CPU µs/request', 'CPU backend pod', 'CPU machine', 'load avg (1 min)'], rows);
     process.stdout.write('\n');
-    printTable(['round', 'ratio', 'result', 'goal', 'pass/fail'], ratios);
+    if (ratios.length) printTable(['round', 'ratio', 'result', 'goal', 'pass/fail'], ratios);
   } finally {
     await nginx.stop();
   }
@@ -409,11 +302,12 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '1' },
+      targets: { type: 'string', default: 'direct,service,ingress,gateway,nginx' },
       services: { type: 'string', default: '1000' },
       changes: { type: 'string', default: '60' },
     },
   });
-  const o: Options = { threads: +a.threads!, connections: +a.connections!, seconds: +a.seconds!, warmup: +a.warmup!, rounds: +a.rounds!, services: +a.services!, changes: +a.changes! };
+  const o: Options = { threads: +a.threads!, connections: +a.connections!, seconds: +a.seconds!, warmup: +a.warmup!, rounds: +a.rounds!, targets: a.targets!.split(','), services: +a.services!, changes: +a.changes! };
   for (const bin of ['wrk', 'nginx']) if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) throw new Error(`${bin} is not installed (apt-get install -y ${bin})`);
   await printMachine();
   process.stdout.write(`wrk: ${spawnSync('wrk', ['-v']).stdout.toString().split('\n')[0]}; ${spawnSync('nginx', ['-v']).stderr.toString().trim()}\n`);
@@ -430,7 +324,7 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`capstan server: agent with the process runtime, host network, --service-cluster-ip-range ${range}, --ingress-http-port ${ingressPort}\n`);
     await dataPlane(server, conn, o, ingressPort);
-    await reprogramming(server, o);
+    if (o.services > 0) await reprogramming(server, o);
   } finally {
     await conn.request('DELETE', `/api/v1/namespaces/${NS}/pods/web`, JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 })).catch(() => undefined);
     await until('the backend pod gone', async () => (await conn.request('GET', `/api/v1/namespaces/${NS}/pods/web`)).status === 404, 30_000, 200).catch(() => undefined);
