@@ -1,5 +1,5 @@
 /**
- * Networking benchmark (issue 6): one backend, five ways to reach it, one load generator.
+ * Networking benchmark (issue 6): one backend, six ways to reach it, one load generator.
  *
  * 1. Data plane. A `capstan server` with its agent (process runtime, host network) runs one
  *    backend pod: a minimal Node.js HTTP server answering a fixed 2-byte body. A ClusterIP
@@ -8,8 +8,9 @@
  *    reverse-proxies to the pod. `wrk` (same threads, connections and duration for every target,
  *    keep-alive as wrk always does) measures requests/s and p50/p99 latency directly to the pod,
  *    through the service proxy (ClusterIP:port), the Ingress proxy, the Gateway proxy and nginx.
- *    Goals: the service proxy adds ≤ 10 % to the direct p99; the Ingress/Gateway proxy reaches
- *    ≥ 0.5× nginx's requests/s with p99 ≤ 2× nginx's.
+ *    A one-line node:http reverse proxy without routing (`node-proxy`, a host process) shows what
+ *    any proxy built on node:http costs. Goals: the service proxy adds ≤ 10 % to the direct p99;
+ *    the Ingress/Gateway proxy reaches ≥ 0.5× nginx's requests/s with p99 ≤ 2× nginx's.
  * 2. Reprogramming at scale. `--services` (1,000) selector-less Services, each with an EndpointSlice
  *    the benchmark writes, all pointing at backend "a"; then one Service's EndpointSlice is rewritten
  *    `--changes` (60) times, alternating between backends "a" and "b". Each change is timed from just
@@ -20,7 +21,7 @@
  * foreground with a config in a temporary directory, listening on 127.0.0.1 only.
  *
  * Run: `node dist/bench/network-bench.js [--threads 2] [--connections 32] [--seconds 10]
- *   [--warmup 2] [--rounds 1] [--targets direct,service,ingress,gateway,nginx] [--services 1000]
+ *   [--warmup 2] [--rounds 1] [--targets direct,service,ingress,gateway,node-proxy,nginx] [--services 1000]
  *   [--changes 60]` (`--services 0` skips part 2). `CAPSTAN_BENCH_NODE_ARGS` profiles the server.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -54,14 +55,17 @@ const NS = 'netbench';
 // The backend, as a pod and as the two host processes of the reprogramming part.
 const backendScript = `const s=require('http').createServer((q,r)=>r.end(process.env.NAME||'ok'));s.keepAliveTimeout=60000;s.listen(Number(process.env.PORT||0),'127.0.0.1',()=>process.stdout.write(s.address().port+'\\n'))`;
 
-/** Starts a host process running the backend; resolves with its port once it listens. */
-async function hostBackend(name: string): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, ['-e', backendScript], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NAME: name } });
+// The smallest node:http reverse proxy (no routing): the floor for a proxy built on node:http.
+const nodeProxyScript = `const h=require('http');const a=new h.Agent({keepAlive:true,maxFreeSockets:64});const s=h.createServer((q,r)=>{const u=h.request({host:process.env.UP_HOST,port:Number(process.env.UP_PORT),method:q.method,path:q.url,headers:q.headers,agent:a},(ur)=>{r.writeHead(ur.statusCode,ur.headers);ur.pipe(r)});u.on('error',()=>r.destroy());q.pipe(u)});s.keepAliveTimeout=75000;s.listen(0,'127.0.0.1',()=>process.stdout.write(s.address().port+'\\n'))`;
+
+/** Starts a host process running `script` that prints its port; resolves with that port. */
+async function hostProcess(script: string, env: Record<string, string>): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   while (!out.includes('\n')) {
     await Promise.race([once(proc.stdout!, 'data'), once(proc, 'exit')]);
-    if (proc.exitCode !== null) throw new Error('backend exited');
+    if (proc.exitCode !== null) throw new Error('host process exited');
   }
   return { proc, port: Number(out.split('\n')[0]) };
 }
@@ -170,12 +174,14 @@ async function dataPlane(server: BenchServer, conn: Connection, o: Options, ingr
   const svc = await conn.json<Service>('GET', `/api/v1/namespaces/${NS}/services/web`);
   const clusterIP = svc.spec!.clusterIP!;
   const nginx = await startNginx(podIP, podPort);
+  const nodeProxy = await hostProcess(nodeProxyScript, { UP_HOST: podIP, UP_PORT: String(podPort) });
   try {
     const all: Target[] = [
       { key: 'direct', name: 'direct to the pod', url: `http://${podIP}:${podPort}/`, pids: () => [] },
       { key: 'service', name: 'service proxy (ClusterIP)', url: `http://${clusterIP}:80/`, pids: () => [server.pid] },
       { key: 'ingress', name: 'Ingress proxy', url: `http://127.0.0.1:${ingressPort}/`, pids: () => [server.pid] },
       { key: 'gateway', name: 'Gateway proxy', url: `http://127.0.0.1:${gatewayPort}/`, pids: () => [server.pid] },
+      { key: 'node-proxy', name: 'minimal node:http proxy', url: `http://127.0.0.1:${nodeProxy.port}/`, pids: () => [nodeProxy.proc.pid!] },
       { key: 'nginx', name: 'nginx reverse proxy', url: `http://127.0.0.1:${nginx.port}/`, pids: () => withDescendants(nginx.proc.pid!) },
     ];
     const targets = all.filter((t) => o.targets.includes(t.key));
@@ -227,6 +233,7 @@ async function dataPlane(server: BenchServer, conn: Connection, o: Options, ingr
     process.stdout.write('\n');
     if (ratios.length) printTable(['round', 'ratio', 'result', 'goal', 'pass/fail'], ratios);
   } finally {
+    await stopProcess(nodeProxy.proc);
     await nginx.stop();
   }
 }
@@ -242,7 +249,7 @@ async function pool<T>(items: T[], workers: number, fn: (item: T) => Promise<voi
 }
 
 async function reprogramming(server: BenchServer, o: Options): Promise<void> {
-  const backends = await Promise.all(['a', 'b'].map((n) => hostBackend(n)));
+  const backends = await Promise.all(['a', 'b'].map((n) => hostProcess(backendScript, { NAME: n })));
   const conns = Array.from({ length: 8 }, () => new Connection(server));
   try {
     const slicesPath = `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`;
@@ -302,7 +309,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '1' },
-      targets: { type: 'string', default: 'direct,service,ingress,gateway,nginx' },
+      targets: { type: 'string', default: 'direct,service,ingress,gateway,node-proxy,nginx' },
       services: { type: 'string', default: '1000' },
       changes: { type: 'string', default: '60' },
     },
