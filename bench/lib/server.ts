@@ -40,6 +40,8 @@ export interface ServerOptions {
   readyTimeoutMs?: number;
   /** Run the node agent inside the server (process runtime). */
   agent?: boolean;
+  /** More `capstan server` flags, appended to the command line. */
+  extraArgs?: string[];
 }
 
 const running = new Set<ChildProcess>();
@@ -107,7 +109,7 @@ export function readCredentials(dataDir: string): Credentials {
 export async function startServer(opts: ServerOptions = {}): Promise<BenchServer> {
   const fresh = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? newDataDir();
-  const proc = spawnServer(serverArgs(dataDir, opts.port ?? 0, opts.datastore, opts.agent));
+  const proc = spawnServer([...serverArgs(dataDir, opts.port ?? 0, opts.datastore, opts.agent), ...(opts.extraArgs ?? [])]);
   let out = '';
   const onData = (d: Buffer) => (out += d.toString());
   proc.stdout!.on('data', onData);
