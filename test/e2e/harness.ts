@@ -67,6 +67,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     proc.stdout!.on('data', check);
     proc.once('exit', (code) => {
       clearTimeout(timer);
+      // A server that never came up leaves no data dir of ours behind.
+      if (!opts.dataDir && !opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
       rej(new Error(`server exited with ${code}:\n${out}`));
     });
   });
