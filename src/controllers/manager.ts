@@ -31,6 +31,7 @@ import { createTtlAfterFinishedController } from './job/ttl-after-finished.js';
 import { createPodGcController } from './podgc/podgc-controller.js';
 import { createEndpointsController } from './endpoint/endpoints-controller.js';
 import { createEndpointSliceController } from './endpointslice/endpointslice-controller.js';
+import { createEndpointSliceMirroringController } from './endpointslicemirroring/mirroring-controller.js';
 import { createNodeIpamController } from './nodeipam/nodeipam-controller.js';
 import { createPersistentVolumeController } from './persistentvolume/persistentvolume-controller.js';
 import { createLocalPathProvisioner } from './local-path/provisioner.js';
@@ -58,6 +59,7 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   podgc: createPodGcController,
   endpoint: createEndpointsController,
   endpointslice: createEndpointSliceController,
+  endpointslicemirroring: createEndpointSliceMirroringController,
   nodeipam: createNodeIpamController,
   'persistentvolume-binder': createPersistentVolumeController,
   'local-path-provisioner': (ctx) => createLocalPathProvisioner(ctx, { dataDir: ctx.settings?.localPathDataDir ?? defaultLocalPathDataDir }),
@@ -87,6 +89,7 @@ const eventComponents: Record<string, string> = {
   podgc: 'pod-garbage-collector',
   endpoint: 'endpoint-controller',
   endpointslice: 'endpoint-slice-controller',
+  endpointslicemirroring: 'endpoint-slice-mirroring-controller',
   nodeipam: 'cidrAllocator',
   'persistentvolume-binder': 'persistentvolume-controller',
   'local-path-provisioner': 'capstan.io/local-path',

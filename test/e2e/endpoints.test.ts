@@ -8,6 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
 import { eventually } from '../support/eventually.js';
@@ -102,6 +105,42 @@ spec:
     kc(server, ['delete', 'pod', 'b', '--wait=true']);
     await eventually('b gone', () => (names(endpoints('web'), 'notReadyAddresses').length === 0 && names(endpoints('web'), 'addresses').join() === 'a' ? true : undefined));
     await eventually('b gone from slices', () => (slices('web').flatMap((s) => s.endpoints).map((e) => e.targetRef.name).join() === 'a' ? true : undefined));
+  });
+
+  test('a selector-less Service with hand-written Endpoints is mirrored into slices and served by the proxy', async () => {
+    const backend = createServer((_q, res) => res.end('external')).listen(0, '127.0.0.1');
+    await once(backend, 'listening');
+    const port = (backend.address() as AddressInfo).port;
+    try {
+      kc(server, ['apply', '-f', '-'], { input: `apiVersion: v1
+kind: Service
+metadata: {name: ext}
+spec:
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: ext, labels: {source: manual}}
+subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{name: http, port: ${port}}]}]
+` });
+      const slice = await eventually('a mirrored slice', () => {
+        const items = slices('ext') as unknown as { metadata: { labels: Record<string, string> }; ports: { port: number }[] }[];
+        return items.length === 1 ? items[0] : undefined;
+      });
+      assert.equal(slice.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslicemirroring-controller.k8s.io');
+      assert.equal(slice.metadata.labels.source, 'manual');
+      assert.equal(slice.ports[0].port, port);
+      const ip = kc(server, ['get', 'svc', 'ext', '-o', 'jsonpath={.spec.clusterIP}']);
+      const body = await eventually('the proxy to reach the external backend', async () => {
+        const r = await fetch(`http://${ip}/`).then((x) => x.text()).catch(() => undefined);
+        return r === 'external' ? r : undefined;
+      });
+      assert.equal(body, 'external');
+      kc(server, ['delete', 'endpoints', 'ext']);
+      await eventually('the mirrored slice removed', () => (slices('ext').length === 0 ? true : undefined));
+    } finally {
+      backend.close();
+    }
   });
 
   test('deleting the Service removes its Endpoints and EndpointSlices', async () => {

@@ -23,7 +23,7 @@ const staleRetryMs = 50;
  * has not caught up with them yet (upstream's endpointSliceTracker): a resourceVersion that must
  * have arrived, or `deleted`.
  */
-class SliceTracker {
+export class SliceTracker {
   private readonly expected = new Map<string, Map<string, string>>();
 
   wrote(key: string, slice: ApiObject | EndpointSlice, deleted = false): void {

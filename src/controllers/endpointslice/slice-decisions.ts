@@ -84,9 +84,20 @@ export function desiredGroups(service: Service, pods: readonly Pod[], family: Ad
   return groups;
 }
 
+/** Who manages a set of slices and what they carry besides the service name (the mirroring controller differs). */
+export interface SliceOptions {
+  /** The managed-by label's value (default this controller's). */
+  manager?: string;
+  /** Labels to start from instead of the Service's (the mirroring controller copies the Endpoints'). */
+  baseLabels?: Record<string, string>;
+  /** Keep one empty slice when there are no endpoints (default true; mirroring keeps none). */
+  placeholder?: boolean;
+}
+
 /** The metadata every slice of the service carries: labels and the controlling owner reference. */
-export function sliceMeta(service: Service): { labels: Record<string, string>; ownerReferences: NonNullable<EndpointSlice['metadata']>['ownerReferences'] } {
-  const labels = endpointsLabels(service, { [serviceNameLabel]: service.metadata?.name ?? '', [managedByLabel]: controllerName });
+export function sliceMeta(service: Service, opts: SliceOptions = {}): { labels: Record<string, string>; ownerReferences: NonNullable<EndpointSlice['metadata']>['ownerReferences'] } {
+  const extra = { [serviceNameLabel]: service.metadata?.name ?? '', [managedByLabel]: opts.manager ?? controllerName };
+  const labels = opts.baseLabels ? { ...opts.baseLabels, ...extra } : endpointsLabels(service, extra);
   return {
     labels,
     ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: service.metadata?.name ?? '', uid: service.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true }],
@@ -99,12 +110,12 @@ export interface SlicePlan {
   delete: EndpointSlice[];
 }
 
-function newSlice(service: Service, family: AddressType, ports: EndpointPort[] | undefined, endpoints: Endpoint[]): EndpointSlice {
+function newSlice(service: Service, family: AddressType, ports: EndpointPort[] | undefined, endpoints: Endpoint[], meta: ReturnType<typeof sliceMeta>): EndpointSlice {
   const name = service.metadata?.name ?? '';
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { generateName: `${name}-`, namespace: service.metadata?.namespace, ...sliceMeta(service) },
+    metadata: { generateName: `${name}-`, namespace: service.metadata?.namespace, ...meta },
     addressType: family,
     endpoints,
     ...(ports ? { ports } : {}),
@@ -114,9 +125,9 @@ function newSlice(service: Service, family: AddressType, ports: EndpointPort[] |
 const isPlaceholder = (s: EndpointSlice): boolean => !(s.endpoints ?? []).length && !(s.ports ?? []).length;
 
 /** What to create, update and delete so that `existing` (this controller's slices of the service) say `desired`. */
-export function planSlices(service: Service, family: AddressType, desired: Map<string, DesiredGroup>, existing: readonly EndpointSlice[], max = maxEndpointsPerSlice): SlicePlan {
+export function planSlices(service: Service, family: AddressType, desired: Map<string, DesiredGroup>, existing: readonly EndpointSlice[], max = maxEndpointsPerSlice, opts: SliceOptions = {}): SlicePlan {
   const plan: SlicePlan = { create: [], update: [], delete: [] };
-  const meta = sliceMeta(service);
+  const meta = sliceMeta(service, opts);
   const placed = new Set<string>();
   /** Slices kept, by port set, with whether they are already being rewritten. */
   const kept = new Map<string, { slice: EndpointSlice; changed: boolean }[]>();
@@ -172,16 +183,16 @@ export function planSlices(service: Service, family: AddressType, desired: Map<s
         }
       }
     }
-    while (todo.length) plan.create.push(newSlice(service, family, group.ports, todo.splice(0, max)));
+    while (todo.length) plan.create.push(newSlice(service, family, group.ports, todo.splice(0, max), meta));
     for (const s of slices) if (s.changed) plan.update.push(s.slice);
   }
   const anyEndpoints = plan.create.length > 0 || [...kept.values()].some((l) => l.length > 0);
   if (placeholder) {
-    if (anyEndpoints) plan.delete.push(placeholder);
+    if (anyEndpoints || opts.placeholder === false) plan.delete.push(placeholder);
     else if (!jsonEqual(placeholder.metadata?.labels ?? {}, meta.labels) || !jsonEqual(placeholder.metadata?.ownerReferences ?? [], meta.ownerReferences))
       plan.update.push({ ...placeholder, metadata: { ...placeholder.metadata, ...meta } });
-  } else if (!anyEndpoints) {
-    plan.create.push(newSlice(service, family, undefined, []));
+  } else if (!anyEndpoints && opts.placeholder !== false) {
+    plan.create.push(newSlice(service, family, undefined, [], meta));
   }
   return plan;
 }
