@@ -22,6 +22,7 @@ import { ApiEventRecorder } from '../controllers/events.js';
 import { ServiceProxy } from '../network/service-proxy/service-proxy.js';
 import { type NodeDns, podDnsConfig } from './pod/pod-dns.js';
 import { LoopbackAddresses } from './network/loopback-addresses.js';
+import { HostPortForwarder } from './network/host-ports.js';
 import { renewedNodeLease } from '../sim/node-lease.js';
 import type { Logger } from '../util/logger.js';
 import { AgentServer, type LogTarget } from './agent-server.js';
@@ -166,6 +167,7 @@ export class NodeAgent {
     const volumes = new AgentVolumes({ client, root: join(opts.dataDir, 'kubelet'), clock: this.clock, logger: log, signal: inner.signal, honoursMounts: this.runtime.honoursMounts !== false, nodeAllocatable: () => this.reporter.allocatable() });
     const running: Promise<unknown>[] = [];
     const loopback = new LoopbackAddresses(log);
+    const hostPorts = new HostPortForwarder(log.child('host-ports'));
     try {
       const node = await this.reporter.register(inner.signal);
       if (this.runtime.enforcesResources === false) recorder.event(node as unknown as ApiObject, 'Warning', limitsNotEnforcedReason, nodeLimitsNotEnforcedMessage(this.runtime.name));
@@ -220,6 +222,19 @@ export class NodeAgent {
       };
       if (network) await this.waitForPodCidr(inner.signal, running);
       this.pods.addEventHandler({ onAdd: onPod, onUpdate: (_o, n) => onPod(n), onDelete: (o) => this.workers.get(o.metadata.uid ?? '')?.update(undefined) });
+      if (network) {
+        // Bridge pods' hostPorts: forwarded from the node to the pod (the portmap plugin's job upstream).
+        let pending = false;
+        const syncHostPorts = () => {
+          if (pending) return;
+          pending = true;
+          setImmediate(() => {
+            pending = false;
+            void hostPorts.sync(this.pods.list() as unknown as Pod[]);
+          });
+        };
+        this.pods.addEventHandler({ onAdd: syncHostPorts, onUpdate: syncHostPorts, onDelete: syncHostPorts });
+      }
       running.push(this.pods.start(inner.signal), this.services.start(inner.signal), this.self.start(inner.signal));
       await Promise.all([this.pods.waitForSync(inner.signal), this.services.waitForSync(inner.signal), this.self.waitForSync(inner.signal)]);
       await this.cleanupOrphans();
@@ -235,6 +250,7 @@ export class NodeAgent {
       for (const w of this.workers.values()) w.stop();
       await Promise.allSettled(running);
       await loopback.removeAll();
+      await hostPorts.close();
       streaming.close();
       await server.stop();
       await recorder.close();

@@ -185,6 +185,21 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
     assert.ok(names.has(byName), byName);
   });
 
+  test('a hostPort of a bridge pod is forwarded from the node to the pod', async () => {
+    const hostPort = 20000 + Math.floor(Math.random() * 10000);
+    kc(server, ['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'hostport' },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: 'node', command: [process.execPath, '-e', SERVER_JS], ports: [{ containerPort: PORT, hostPort, hostIP: '127.0.0.1' }] }] },
+      }),
+    });
+    assert.equal(await eventually('the hostPort answering', async () => ((await httpGet('127.0.0.1', hostPort).catch(() => '')) === 'hostport' ? 'hostport' : undefined), 60_000), 'hostport');
+    kc(server, ['delete', 'pod', 'hostport', '--wait=true']);
+    await eventually('the hostPort closed', async () => ((await httpGet('127.0.0.1', hostPort).then(() => 'open', () => 'closed')) === 'closed' ? true : undefined));
+  });
+
   test('port-forward reaches the pod on its address', async () => {
     const [name] = Object.keys(ips);
     const local = await freePort();
