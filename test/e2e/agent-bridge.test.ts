@@ -210,6 +210,15 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
     await eventually('port-forward listening', () => (out.includes('Forwarding from 127.0.0.1') ? true : undefined));
     assert.equal(await httpGet('127.0.0.1', local), name);
     child.kill();
+    // port-forward svc/<name>: kubectl picks a pod of the Service and maps the Service port to its target.
+    const local2 = await freePort();
+    const svc = spawn(kubectlPath()!, ['--kubeconfig', server.kubeconfig, 'port-forward', 'svc/web', `${local2}:80`], { env: { ...process.env, HOME: server.dataDir } });
+    children.push(svc);
+    let out2 = '';
+    svc.stdout!.on('data', (d: Buffer) => (out2 += d.toString()));
+    await eventually('port-forward svc listening', () => (out2.includes('Forwarding from 127.0.0.1') ? true : undefined));
+    assert.ok(Object.keys(ips).includes(await httpGet('127.0.0.1', local2)));
+    svc.kill();
   });
 
   test('a restarted server keeps the pods, their addresses and their namespaces', async () => {
