@@ -212,7 +212,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   const firstIP = firstServiceIP((await storedServiceCIDR(store))!);
   let clusterDnsIP = dnsServiceIP(firstIP);
   if (!args['disable-cluster-dns']) {
-    // An existing kube-dns Service keeps its address: the DNS server listens wherever it points.
+    // An existing kube-dns Service keeps its address (the one written into pods' resolv.conf).
     clusterDnsIP = await ensureDnsService(api.registry, clusterDnsIP).catch((e: Error) => {
       logger.warn('cannot create the kube-dns Service', { clusterIP: clusterDnsIP, error: e.message });
       return clusterDnsIP;
