@@ -56,21 +56,23 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`server did not become ready:\n${out}`)), 30_000);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      // A server that never came up leaves no data dir of ours behind.
+      if (!opts.dataDir && !opts.keepDataDir) removeDataDir(dataDir);
+      rej(new Error(`server exited with ${code}:\n${out}`));
+    };
     const check = () => {
       const m = /ready at (https:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         proc.stdout!.off('data', check);
+        proc.off('exit', onExit);
         res(m[1]);
       }
     };
     proc.stdout!.on('data', check);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      // A server that never came up leaves no data dir of ours behind.
-      if (!opts.dataDir && !opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
-      rej(new Error(`server exited with ${code}:\n${out}`));
-    });
+    proc.once('exit', onExit);
   });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return {
@@ -86,10 +88,18 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
       clearTimeout(timer);
       // Containers outlive the agent by design; a test's own must not outlive the test.
       if (opts.agent && !opts.keepDataDir) killContainers(dataDir);
-      if (!opts.keepDataDir && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.keepDataDir && !opts.dataDir) removeDataDir(dataDir);
       return code;
     },
   };
+}
+
+/**
+ * Removes a test server's data dir. A sandbox container's root filesystem can stay busy for a
+ * moment after runc killed it (its mount namespace is still going away): retry, as rmSync can.
+ */
+export function removeDataDir(dataDir: string): void {
+  rmSync(dataDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
 }
 
 /** Kills the process group of every container the agent under `dataDir` started. */
@@ -97,8 +107,14 @@ export function killContainers(dataDir: string): void {
   const root = join(dataDir, 'agent', 'runtime', 'containers');
   if (existsSync(join(dataDir, 'agent', 'sandbox-runtime'))) spawnSync('sh', ['-c', `for c in $(runc --root ${JSON.stringify(join(dataDir, 'agent', 'sandbox-runtime', 'runc'))} list -q 2>/dev/null); do runc --root ${JSON.stringify(join(dataDir, 'agent', 'sandbox-runtime', 'runc'))} delete -f $c; done`]);
   // Sandbox root filesystems are overlays over the host's `/`: unmount them before anyone deletes the dir.
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dataDir}/`));
-  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
+  // A killed container's mounts can reappear for a moment (its mount namespace going away, or
+  // mounts stacked on one path): unmount until none is left, a few passes at most.
+  for (let pass = 0; pass < 20; pass++) {
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dataDir}/`));
+    if (!mounts.length) break;
+    for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
   deleteNetworkNamespaces(dataDir);
   if (!existsSync(root)) return;
   for (const id of readdirSync(root)) {
