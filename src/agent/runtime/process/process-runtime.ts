@@ -33,7 +33,7 @@ import { scriptArgs, startHostExec } from '../../streaming/host-exec.js';
 import { decideExit, wrapperArgv } from './exit-status.js';
 import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from './log-pump.js';
 import { identify, liveness, signalGroup } from './proc.js';
-import { closeContainerStdin, fifoAttachment, hasStdinPipe, openContainerStdin, STDIN_CLOSE_FIFO, STDIN_FIFO } from './stdin-pipe.js';
+import { fifoAttachment, hasStdinPipe, openContainerStdin, STDIN_CLOSE_FIFO, STDIN_FIFO } from './stdin-pipe.js';
 import { StateStore, containerStatus, errorMessage, newId, sandboxStatus, type ContainerRecord, type SandboxRecord } from './state-store.js';
 
 export const PROCESS_RUNTIME_VERSION = '0.1.0';
@@ -372,17 +372,12 @@ export class ProcessRuntime implements ContainerRuntime {
     if (rec.state !== 'CONTAINER_RUNNING') throw new RuntimeError('NotFound', `container is in ${rec.state} state`);
     const dir = this.store.containerDir(id);
     return fifoAttachment({
-      config: rec.config,
+      record: rec,
       stdinFifo: path.join(dir, STDIN_FIFO),
-      stdinClosed: !!rec.stdinClosed,
+      closeFifo: path.join(dir, STDIN_CLOSE_FIFO),
       wantStdin: opts.stdin,
       pid: rec.process?.pid,
-      closeStdin: async () => {
-        if (!hasStdinPipe(rec.config) || rec.stdinClosed) return;
-        rec.stdinClosed = true;
-        await this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err));
-        if (rec.state === 'CONTAINER_RUNNING') await closeContainerStdin(path.join(dir, STDIN_CLOSE_FIFO));
-      },
+      save: () => this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err)),
     });
   }
 

@@ -81,20 +81,31 @@ export async function closeContainerStdin(closeFifo: string, attempts = 20): Pro
  * terminal of the container's process (found under `pid`, the wrapper) when it has a TTY.
  */
 export function fifoAttachment(o: {
-  config: Pick<ContainerConfig, 'stdin' | 'tty'>;
+  /** The container's record: its stdin is marked closed on it (and saved) when the attach closes it. */
+  record: { config: Pick<ContainerConfig, 'stdin' | 'tty'>; stdinClosed?: boolean; state: string };
+  /** The container's stdin FIFO and the FIFO that tells its wrapper to close stdin. */
   stdinFifo: string;
-  stdinClosed: boolean;
+  closeFifo: string;
   wantStdin: boolean;
   pid: number | undefined;
-  closeStdin: () => Promise<void>;
+  save: () => Promise<void>;
 }): ContainerAttachment {
-  const stdin = o.config.stdin && o.wantStdin && !o.stdinClosed ? openStdinWriter(o.stdinFifo) : undefined;
+  const rec = o.record;
+  const config = rec.config;
+  const stdinClosed = !!rec.stdinClosed;
+  const closeStdin = async (): Promise<void> => {
+    if (!hasStdinPipe(config) || rec.stdinClosed) return;
+    rec.stdinClosed = true;
+    await o.save();
+    if (rec.state === 'CONTAINER_RUNNING') await closeContainerStdin(o.closeFifo);
+  };
+  const stdin = config.stdin && o.wantStdin && !stdinClosed ? openStdinWriter(o.stdinFifo) : undefined;
   let resizing = Promise.resolve();
   return {
     stdin,
-    closeStdin: o.closeStdin,
+    closeStdin,
     resize(width, height) {
-      if (!o.config.tty || o.pid === undefined) return;
+      if (!config.tty || o.pid === undefined) return;
       const pid = o.pid;
       resizing = resizing.then(() => resizeTerminalOf(pid, width, height)).catch(() => undefined);
     },

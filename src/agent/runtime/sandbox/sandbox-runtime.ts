@@ -44,7 +44,7 @@ import { runExecSync } from '../process/exec-sync.js';
 import { decideExit, wrapperArgv } from '../process/exit-status.js';
 import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from '../process/log-pump.js';
 import { identify, liveness } from '../process/proc.js';
-import { closeContainerStdin, fifoAttachment, hasStdinPipe, openContainerStdin, STDIN_CLOSE_FIFO, STDIN_FIFO } from '../process/stdin-pipe.js';
+import { fifoAttachment, hasStdinPipe, openContainerStdin, STDIN_CLOSE_FIFO, STDIN_FIFO } from '../process/stdin-pipe.js';
 import { StateStore, containerStatus, errorMessage, newId, sandboxStatus, type ContainerRecord, type SandboxRecord } from '../process/state-store.js';
 import { cgroupVersion, readOomKills, removeCgroup, statsCgroup, type CgroupVersion } from './cgroup.js';
 import { resolveInContainer } from './container-path.js';
@@ -411,17 +411,12 @@ export class SandboxRuntime implements ContainerRuntime {
     const rec = this.mustGet(id);
     if (rec.state !== 'CONTAINER_RUNNING') throw new RuntimeError('NotFound', `container is in ${rec.state} state`);
     return fifoAttachment({
-      config: rec.config,
+      record: rec,
       stdinFifo: path.join(this.store.containerDir(id), STDIN_FIFO),
-      stdinClosed: !!rec.stdinClosed,
+      closeFifo: path.join(this.statusDir(id), STDIN_CLOSE_FIFO),
       wantStdin: opts.stdin,
       pid: rec.process?.pid,
-      closeStdin: async () => {
-        if (!hasStdinPipe(rec.config) || rec.stdinClosed) return;
-        rec.stdinClosed = true;
-        await this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err));
-        if (rec.state === 'CONTAINER_RUNNING') await closeContainerStdin(path.join(this.statusDir(id), STDIN_CLOSE_FIFO));
-      },
+      save: () => this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err)),
     });
   }
 
