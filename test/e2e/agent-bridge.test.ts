@@ -15,19 +15,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { capstanBin, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { bridgeSkip, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
 import { eventually } from '../support/eventually.js';
-
-function bridgeSkip(): string | false {
-  if (!existsSync(capstanBin) || !existsSync(new URL('../../src/cli/main.js', import.meta.url))) return 'needs the compiled server (npm run build)';
-  if (!kubectlPath()) return 'needs kubectl';
-  if (process.getuid?.() !== 0) return 'bridge networking needs root';
-  const dirs = ['/usr/lib/cni', '/opt/cni/bin'];
-  for (const p of ['bridge', 'host-local', 'loopback']) if (!dirs.some((d) => existsSync(join(d, p)))) return `bridge networking needs the CNI ${p} plugin`;
-  if (spawnSync('ip', ['-V']).status !== 0) return 'bridge networking needs iproute2';
-  if (spawnSync('ip', ['link', 'show', 'capstan0']).status === 0) return 'a capstan0 bridge exists already (another Capstan on this machine)';
-  return false;
-}
 
 const skip = bridgeSkip();
 const PORT = 8080;

@@ -3,7 +3,7 @@
  * drives it with the real kubectl. Every process it starts is stopped by `stop()`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,7 @@ export interface StartOptions {
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
+  if (opts.agent && opts.network === 'bridge') await holdBridgeLock();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
   const args = [capstanBin, 'server', '--data-dir', dataDir, '--port', '0', '--log-level', process.env.CAPSTAN_E2E_LOG_LEVEL ?? 'warn'];
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
@@ -141,6 +142,65 @@ function deleteNetworkNamespaces(dataDir: string): void {
         // unreadable: nothing to clean
       }
     }
+  }
+}
+
+/** Why this machine cannot run the e2e tests at all (no build, no kubectl), or false. */
+export function e2eSkip(): string | false {
+  if (!existsSync(capstanBin) || !existsSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js'))) return 'needs the compiled server (npm run build)';
+  if (!kubectlPath()) return 'needs kubectl';
+  return false;
+}
+
+/** Why this machine cannot run bridge-mode servers (root, the CNI plugins, iproute2), or false. */
+export function bridgeSkip(): string | false {
+  const base = e2eSkip();
+  if (base) return base;
+  if (process.getuid?.() !== 0) return 'bridge networking needs root';
+  const dirs = ['/usr/lib/cni', '/opt/cni/bin'];
+  for (const p of ['bridge', 'host-local', 'loopback']) if (!dirs.some((d) => existsSync(join(d, p)))) return `bridge networking needs the CNI ${p} plugin`;
+  if (spawnSync('ip', ['-V']).status !== 0) return 'bridge networking needs iproute2';
+  return false;
+}
+
+/**
+ * Bridge-mode servers share the machine's one bridge and its fixed pod and Service ranges, so test
+ * files that start them take turns: the first such server of a test process takes a lock that the
+ * process holds until it exits (a file may stop and restart its server). A lock whose holder died
+ * is taken over.
+ */
+const bridgeLock = join(tmpdir(), 'capstan-e2e-bridge.lock');
+let bridgeLockHeld = false;
+async function holdBridgeLock(): Promise<void> {
+  if (bridgeLockHeld) return;
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(bridgeLock);
+      writeFileSync(join(bridgeLock, 'owner'), String(process.pid));
+      bridgeLockHeld = true;
+      process.once('exit', () => rmSync(bridgeLock, { recursive: true, force: true }));
+      return;
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(join(bridgeLock, 'owner'), 'utf8'));
+      } catch {
+        // being created or removed right now
+      }
+      if (owner && !processAlive(owner)) rmSync(bridgeLock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error('waited 20 minutes for another test file to finish with bridge networking');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
