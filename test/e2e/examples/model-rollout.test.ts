@@ -64,4 +64,24 @@ describe('examples/03-model-rollout', { skip, timeout: 300_000 }, () => {
     const pods = kjson(server, ['get', 'pods', '-l', 'app=ml-model']).items as { metadata: { labels: Record<string, string>; deletionTimestamp?: string } }[];
     assert.deepEqual(pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.labels['model-version']), ['v1', 'v1', 'v1']);
   });
+
+  test('a broken v3 stalls with CreateContainerConfigError while v1 keeps serving; undo recovers', async () => {
+    const stream = requestStream(url);
+    await eventually('traffic flowing', () => (stream.result.ok > 20 ? true : undefined));
+    applyExample(server, '03-model-rollout/broken');
+    const waiting = await eventually('the new pod waiting', () => {
+      const pods = kjson(server, ['get', 'pods', '-l', 'model-version=v3']).items as { status: { containerStatuses?: { state?: { waiting?: { reason: string; message?: string } } }[] } }[];
+      const w = pods[0]?.status.containerStatuses?.[0]?.state?.waiting;
+      return w?.reason === 'CreateContainerConfigError' ? w : undefined;
+    }, 60_000);
+    assert.equal(waiting.message, 'configmap "model-v3" not found');
+    const r = kubectl(server, ['rollout', 'status', 'deployment/ml-model', '--timeout=3s']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr + r.stdout, /1 out of 3 new replicas have been updated/);
+    kc(server, ['rollout', 'undo', 'deployment/ml-model']);
+    kc(server, ['rollout', 'status', 'deployment/ml-model', '--timeout=120s']);
+    const res = await stream.stop();
+    assert.equal(res.failed, 0, `failed requests: ${res.errors.join('; ')}`);
+    assert.deepEqual(Object.keys(res.versions), ['v1']);
+  });
 });
