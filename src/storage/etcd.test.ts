@@ -6,22 +6,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdStore } from './etcd.js';
 import { runStoreConformance } from './store-conformance.js';
+import { freePort } from '../../test/support/free-port.js';
 
 const ETCD = process.env.CAPSTAN_ETCD_BIN ?? '/usr/bin/etcd';
 const available = existsSync(ETCD);
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 let etcd: ChildProcess | undefined;
 let dataDir: string | undefined;

@@ -1,20 +1,14 @@
 /** Starts a throwaway etcd (Debian's etcd-server) on free loopback ports, for tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+export { freePort } from './free-port.js';
+import { freePort } from './free-port.js';
 
 export const etcdBinary = process.env.CAPSTAN_ETCD_BIN ?? '/usr/bin/etcd';
 export const etcdAvailable = existsSync(etcdBinary);
 
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 export interface EtcdProcess {
   clientUrl: string;
