@@ -222,6 +222,12 @@ class Exchange implements ConnectionUser {
     const h = this.head;
     const info: RequestInfo = { method: h.method, url: h.target, headers: h.headers, remoteAddress: this.front.socket.remoteAddress };
     const target = upstreamRequest(this.front.s, info, planned, false);
+    // As node:http's client does for a request without one.
+    if (h.headers.host === undefined) {
+      const { ip, port } = chosen.address;
+      const name = ip.includes(':') ? `[${ip}]` : ip;
+      h.headers.host = port === 80 ? name : `${name}:${port}`;
+    }
     this.plan = planned.plan;
     this.rule = planned.match.rule;
     this.address = chosen.address;
