@@ -158,6 +158,13 @@ class FrontConnection {
     } else this.reject(400);
   }
 
+  private peer: string | undefined;
+
+  /** The client's address (asked of the socket once per connection). */
+  remoteAddress(): string | undefined {
+    return (this.peer ??= this.socket.remoteAddress);
+  }
+
   write(data: string | Buffer): boolean {
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
@@ -220,7 +227,7 @@ class Exchange implements ConnectionUser {
     const chosen = chooseEndpoint(ctx, planned.match);
     if ('status' in chosen) return this.answer(chosen.status, buf, from);
     const h = this.head;
-    const info: RequestInfo = { method: h.method, url: h.target, headers: h.headers, remoteAddress: this.front.socket.remoteAddress };
+    const info: RequestInfo = { method: h.method, url: h.target, headers: h.headers, remoteAddress: this.front.remoteAddress() };
     const target = upstreamRequest(this.front.s, info, planned, false);
     // As node:http's client does for a request without one.
     if (h.headers.host === undefined) {
@@ -315,18 +322,21 @@ class Exchange implements ConnectionUser {
     if (framing.kind === 'close') this.front.keepAlive = false;
     downstreamHeaders(rh.headers, this.plan!);
     this.resFramer = new BodyFramer(framing);
-    this.front.write(responseHeadText(rh.status, rh.headers, framing, this.front.keepAlive));
-    this.responseBody(buf, r.length);
+    this.responseBody(buf, r.length, responseHeadText(rh.status, rh.headers, framing, this.front.keepAlive));
   }
 
-  private responseBody(buf: Buffer, from: number): void {
+  /** Relays the response body bytes in `buf` from `from`, after `head` when the head goes out now. */
+  private responseBody(buf: Buffer, from: number, head?: string): void {
     const f = this.resFramer!;
     const end = f.feed(buf, from);
     if (f.error) {
       this.abort();
       return this.front.destroy();
     }
-    if (end > from && !this.front.write(end === buf.length && from === 0 ? buf : buf.subarray(from, end))) this.conn?.socket.pause();
+    // One write for the head and the first body bytes: one packet for a small response.
+    const body = end === buf.length && from === 0 ? buf : buf.subarray(from, end);
+    const out = head === undefined ? body : end > from ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : head;
+    if ((head !== undefined || end > from) && !this.front.write(out)) this.conn?.socket.pause();
     if (end < buf.length) this.reusable = false; // bytes after the response: do not trust the connection
     if (f.done) this.complete();
   }

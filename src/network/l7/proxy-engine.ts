@@ -138,6 +138,7 @@ export class ProxyEngine {
     const accept = (socket: Socket) => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
+      socket.setNoDelay(true);
       if (fast) serveFast(this.ctx, s, socket, (so) => http.emit('connection', so));
       else http.emit('connection', socket);
     };
