@@ -378,7 +378,8 @@ class Exchange implements ConnectionUser {
   }
 
   onTimeout(): void {
-    if (!this.rule?.readTimeoutMs || this.responded) return;
+    // Quiet while paused for a slow client is not the backend's fault.
+    if (!this.rule?.readTimeoutMs || this.responded || this.conn?.socket.isPaused()) return;
     this.timedOut = true;
     this.failed();
   }

@@ -163,6 +163,18 @@ describe(`proxy engine (${fastPath ? 'fast path' : 'node:http only'})`, () => {
     }
   });
 
+  test('a rule read timeout (no byte from the backend for that long) answers 504', async () => {
+    const engine2 = new ProxyEngine({ endpoints: source, logger: createLogger('error'), fastPath });
+    await engine2.setTable({ listeners: [httpListener([{ hostname: '*', rules: [rule({ backends: [be('a')], readTimeoutMs: 100 })] }])] });
+    try {
+      const p = engine2.listeners()[0].boundPort!;
+      assert.equal((await get(p, '/hang')).status, 504);
+      assert.equal((await get(p, '/fine')).status, 200);
+    } finally {
+      await engine2.close();
+    }
+  });
+
   test('filters: redirect, URL rewrite, request and response header modifiers', async () => {
     const r = await get(port, '/moved/x?y=1', { host: 'app.test' });
     assert.equal(r.status, 308);
