@@ -59,6 +59,7 @@ class FrontConnection {
   }
 
   private data(chunk: Buffer): void {
+    if (this.done) return; // closing: what else the client sends is dropped
     const ex = this.ex;
     if (ex && !ex.requestDone()) {
       const used = ex.requestBody(chunk, 0);
