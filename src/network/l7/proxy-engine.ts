@@ -2,7 +2,10 @@
  * The HTTP proxy engine: serves a RouteTable on its listeners (HTTP, and HTTPS with certificates
  * chosen by SNI). Producers hand it their part of the table (`setPart`); the engine serves the
  * merge, opening listeners that appear and closing those that go. A new table takes effect for the
- * next request at once: each request reads its listener's current entry.
+ * next request at once: each request reads its listener's current entry. Listeners accept raw
+ * (or TLS-terminated) sockets and serve them on the fast path (fast-front.ts), which hands what it
+ * does not serve to a node:http server per listener (proxy-handler.ts's `proxyRequest` and
+ * `proxyUpgrade`).
  *
  * Contract: a listener that cannot bind (a privileged port as non-root, a port in use) is logged
  * and reported by `listeners()`, the rest keep serving, and binding is tried again with the next

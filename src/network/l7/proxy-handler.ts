@@ -1,6 +1,8 @@
 /**
- * Proxying one request (or one Upgrade) for a listener: match, filters, backend choice, endpoint
- * round-robin, then a streamed exchange with the endpoint through the pool's keep-alive agent.
+ * Proxying one request (or one Upgrade) for a listener on the node:http path: match, filters,
+ * backend choice, endpoint round-robin, then a streamed exchange with the endpoint through the
+ * pool's keep-alive agent. Matching, filters, endpoint choice and header rewriting are exported
+ * as separate steps that the fast path (fast-front.ts) shares.
  * Bodies are piped both ways, never buffered. Status codes when no exchange happens: 404 no rule,
  * `failureStatus` (else 500) for a rule without a usable backend, 503 no Service/port/ready
  * endpoint, 502 connection failure, 504 the rule's timeout. No retries (the Gateway API default).
