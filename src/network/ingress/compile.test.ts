@@ -4,7 +4,7 @@ import type { Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { Ingress } from 'kubernetes-types/networking/v1.js';
 import { matchRequest } from '../l7/match.js';
 import type { Listener, TlsCertificate } from '../l7/route-table.js';
-import { compileIngresses, type CompileOptions } from './compile.js';
+import { compileIngresses, type CompileOptions, proxyReadTimeoutAnnotation, proxyReadTimeoutMs } from './compile.js';
 import { generateFakeCertificate } from './fake-certificate.js';
 import { desiredIngressClass, servesIngress } from './ingress-class.js';
 
@@ -62,6 +62,17 @@ describe('Ingress → route table', () => {
     assert.equal(route(http, 'a.example.com', '/api/v1/x'), 'v1');
     assert.equal(route(http, 'a.example.com', '/apix'), 'root');
     assert.equal(route(http, 'b.example.com', '/'), undefined);
+  });
+
+  test('upstream read timeout: 60 s, or the proxy-read-timeout annotation in whole seconds', () => {
+    const withTimeout = (v?: string) => ing('t', '2024-01-01T00:00:00Z', { defaultBackend: be('web', 8080) }, v === undefined ? undefined : { [proxyReadTimeoutAnnotation]: v });
+    assert.equal(proxyReadTimeoutMs(withTimeout()), 60_000);
+    assert.equal(proxyReadTimeoutMs(withTimeout('5')), 5_000);
+    assert.equal(proxyReadTimeoutMs(withTimeout(' 120 ')), 120_000);
+    for (const bad of ['0', '-1', '1.5', '10s', '']) assert.equal(proxyReadTimeoutMs(withTimeout(bad)), 60_000, bad);
+    const { listeners } = compileIngresses([withTimeout('7')], opts());
+    const m = matchRequest(listeners[0], { host: 'any', path: '/', query: '', method: 'GET', headers: {} });
+    assert.equal(m?.rule.readTimeoutMs, 7_000);
   });
 
   test('the oldest Ingress wins a host+path; named ports resolve through the Service; defaultBackend', () => {

@@ -11,7 +11,10 @@
  * - TLS hosts are served with the Secret's certificate (a missing or invalid Secret is reported,
  *   and the host gets the default certificate), and on the HTTP listener their requests are
  *   redirected to HTTPS with 308, unless the Ingress says `capstan.io/ssl-redirect: "false"`;
- * - a backend whose Service or named port does not exist answers 503.
+ * - a backend whose Service or named port does not exist answers 503;
+ * - a backend silent for 60 s between two reads gets 504 (ingress-nginx's `proxy-read-timeout`
+ *   default), or for the seconds its Ingress's `nginx.ingress.kubernetes.io/proxy-read-timeout`
+ *   annotation says.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Secret, Service } from 'kubernetes-types/core/v1.js';
@@ -19,6 +22,16 @@ import type { Ingress, IngressBackend } from 'kubernetes-types/networking/v1.js'
 import type { Backend, Filter, Listener, Rule, TlsCertificate, VirtualHost } from '../l7/route-table.js';
 
 export const sslRedirectAnnotation = 'capstan.io/ssl-redirect';
+export const proxyReadTimeoutAnnotation = 'nginx.ingress.kubernetes.io/proxy-read-timeout';
+/** ingress-nginx's default `proxy-read-timeout`, in seconds. */
+export const defaultProxyReadTimeoutSeconds = 60;
+
+/** The upstream read timeout of an Ingress's rules in ms: the annotation's whole seconds if valid (> 0), else the default. */
+export function proxyReadTimeoutMs(ing: Ingress): number {
+  const v = ing.metadata?.annotations?.[proxyReadTimeoutAnnotation]?.trim();
+  const n = v && /^\d+$/.test(v) ? Number(v) : 0;
+  return (n > 0 ? n : defaultProxyReadTimeoutSeconds) * 1000;
+}
 
 export interface CompileOptions {
   address: string;
@@ -78,7 +91,9 @@ export function backendOf(ing: Ingress, b: IngressBackend, opts: CompileOptions)
 function ruleFor(ing: Ingress, b: IngressBackend, opts: CompileOptions, problems: IngressProblem[], matches: Rule['matches']): Rule {
   const r = backendOf(ing, b, opts);
   if (r.problem) problems.push({ namespace: ing.metadata?.namespace ?? '', name: ing.metadata?.name ?? '', reason: 'BackendNotFound', message: r.problem });
-  return r.backend ? { matches, backends: [r.backend], source: ingressSource(ing) } : { matches, backends: [], failureStatus: 503, source: ingressSource(ing) };
+  return r.backend
+    ? { matches, backends: [r.backend], readTimeoutMs: proxyReadTimeoutMs(ing), source: ingressSource(ing) }
+    : { matches, backends: [], failureStatus: 503, source: ingressSource(ing) };
 }
 
 /** The certificate of a TLS Secret, or why it cannot be used. */

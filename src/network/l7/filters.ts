@@ -78,6 +78,8 @@ export function redirectLocation(
 /** Hop-by-hop headers a proxy must not forward (RFC 9110 §7.6.1), plus legacy ones. */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 
+const hopByHopList = [...hopByHop];
+
 /** Removes hop-by-hop headers, and those the Connection header names, in place. */
 export function stripHopByHop(headers: IncomingHttpHeaders | OutgoingHttpHeaders, keepUpgrade = false): void {
   const h = headers as Record<string, unknown>;
@@ -87,7 +89,7 @@ export function stripHopByHop(headers: IncomingHttpHeaders | OutgoingHttpHeaders
       const name = n.trim().toLowerCase();
       if (name && !(keepUpgrade && name === 'upgrade')) delete h[name];
     }
-  for (const name of hopByHop) if (h[name] !== undefined && !(keepUpgrade && name === 'upgrade')) delete h[name];
+  for (const name of hopByHopList) if (h[name] !== undefined && !(keepUpgrade && name === 'upgrade')) delete h[name];
 }
 
 export interface ClientInfo {

@@ -61,13 +61,14 @@ function get(port: number, path: string, headers: Record<string, string> = {}, o
   });
 }
 
-describe('proxy engine', () => {
+for (const fastPath of [true, false])
+describe(`proxy engine (${fastPath ? 'fast path' : 'node:http only'})`, () => {
   const seen: Record<string, Seen[]> = { a: [], b: [], mirror: [] };
   const servers = { a: backend('a', seen.a), b: backend('b', seen.b), mirror: backend('mirror', seen.mirror) };
   const ports: Record<string, number> = {};
   const endpoints = new Map<string, Resolution>();
   const source: EndpointSource = { resolve: (b: Backend) => endpoints.get(b.service) ?? { kind: 'no-service' } };
-  const engine = new ProxyEngine({ endpoints: source, logger: createLogger('error') });
+  const engine = new ProxyEngine({ endpoints: source, logger: createLogger('error'), fastPath });
   let port = 0;
   let certs: TlsCertificate[];
   const be = (service: string, weight?: number): Backend => ({ namespace: 'ns', service, port: 80, weight });
@@ -153,10 +154,22 @@ describe('proxy engine', () => {
   });
 
   test('a rule timeout answers 504', async () => {
-    const engine2 = new ProxyEngine({ endpoints: source, logger: createLogger('error') });
+    const engine2 = new ProxyEngine({ endpoints: source, logger: createLogger('error'), fastPath });
     await engine2.setTable({ listeners: [httpListener([{ hostname: '*', rules: [rule({ backends: [be('a')], timeoutMs: 100 })] }])] });
     try {
       assert.equal((await get(engine2.listeners()[0].boundPort!, '/hang')).status, 504);
+    } finally {
+      await engine2.close();
+    }
+  });
+
+  test('a rule read timeout (no byte from the backend for that long) answers 504', async () => {
+    const engine2 = new ProxyEngine({ endpoints: source, logger: createLogger('error'), fastPath });
+    await engine2.setTable({ listeners: [httpListener([{ hostname: '*', rules: [rule({ backends: [be('a')], readTimeoutMs: 100 })] }])] });
+    try {
+      const p = engine2.listeners()[0].boundPort!;
+      assert.equal((await get(p, '/hang')).status, 504);
+      assert.equal((await get(p, '/fine')).status, 200);
     } finally {
       await engine2.close();
     }
@@ -186,7 +199,7 @@ describe('proxy engine', () => {
   });
 
   test('bodies stream both ways without buffering', async () => {
-    const engine2 = new ProxyEngine({ endpoints: source, logger: createLogger('error') });
+    const engine2 = new ProxyEngine({ endpoints: source, logger: createLogger('error'), fastPath });
     await engine2.setTable({ listeners: [httpListener([{ hostname: '*', rules: [rule({ backends: [be('a')] })] }])] });
     try {
       const p = engine2.listeners()[0].boundPort!;
@@ -241,7 +254,7 @@ describe('proxy engine', () => {
 
   test('HTTPS: certificates by SNI, the default for other names', async () => {
     const [def, one, wild] = certs;
-    const engine2 = new ProxyEngine({ endpoints: source, logger: createLogger('error') });
+    const engine2 = new ProxyEngine({ endpoints: source, logger: createLogger('error'), fastPath });
     await engine2.setTable({
       listeners: [
         {

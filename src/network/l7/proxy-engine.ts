@@ -2,7 +2,10 @@
  * The HTTP proxy engine: serves a RouteTable on its listeners (HTTP, and HTTPS with certificates
  * chosen by SNI). Producers hand it their part of the table (`setPart`); the engine serves the
  * merge, opening listeners that appear and closing those that go. A new table takes effect for the
- * next request at once: each request reads its listener's current entry.
+ * next request at once: each request reads its listener's current entry. Listeners accept raw
+ * (or TLS-terminated) sockets and serve them on the fast path (fast-front.ts), which hands what it
+ * does not serve to a node:http server per listener (proxy-handler.ts's `proxyRequest` and
+ * `proxyUpgrade`).
  *
  * Contract: a listener that cannot bind (a privileged port as non-root, a port in use) is logged
  * and reported by `listeners()`, the rest keep serving, and binding is tried again with the next
@@ -10,11 +13,13 @@
  * connection (upgraded ones included) and backend agent.
  */
 import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
-import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
+import { type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
+import { type Server as TlsServer, createServer as createTlsServer } from 'node:tls';
 import type { Logger } from '../../util/logger.js';
 import type { EndpointSource } from './endpoints.js';
 import { listenerKey, mergeRouteTables } from './merge-tables.js';
+import { serveFast } from './fast-front.js';
+import { keepAliveSeconds } from './http1-write.js';
 import { BackendPools, type ProxyContext, type ServingListener, proxyRequest, proxyUpgrade } from './proxy-handler.js';
 import type { Listener, RouteTable, TlsCertificate } from './route-table.js';
 import { secureContextOf, selectCertificate } from './tls-select.js';
@@ -24,6 +29,11 @@ export interface ProxyEngineOptions {
   logger: Logger;
   /** Injected for tests of weights and mirror percentages (default Math.random). */
   random?: () => number;
+  /**
+   * Serve common requests on the raw-socket fast path (default true); false serves every request
+   * with node:http, as the fast path does for what it hands off.
+   */
+  fastPath?: boolean;
 }
 
 export interface ListenerState {
@@ -38,7 +48,10 @@ export interface ListenerState {
 }
 
 interface Served extends ServingListener {
-  server: HttpServer | HttpsServer;
+  /** What listens: a TCP server, or a TLS one that terminates TLS first. */
+  server: NetServer | TlsServer;
+  /** The node:http server that serves connections the fast path hands off (never listens itself). */
+  http: HttpServer;
   state: ListenerState;
   defaultCert?: TlsCertificate;
   sockets: Set<Socket>;
@@ -106,7 +119,7 @@ export class ProxyEngine {
       const def = l.tls ? selectCertificate(l.tls, undefined) : undefined;
       if (def && def !== s.defaultCert) {
         try {
-          (s.server as HttpsServer).setSecureContext({ cert: def.certPem, key: def.keyPem });
+          (s.server as TlsServer).setSecureContext({ cert: def.certPem, key: def.keyPem });
           s.defaultCert = def;
         } catch (e) {
           this.opts.logger.error('invalid default certificate', { listener: l.name, error: (e as Error).message });
@@ -118,22 +131,35 @@ export class ProxyEngine {
   private start(key: string, l: Listener): Promise<void> {
     const state: ListenerState = { name: l.name, address: l.address, port: l.port, protocol: l.protocol, listening: false };
     const scheme = l.protocol === 'HTTPS' ? 'https' : 'http';
-    let server: HttpServer | HttpsServer;
+    let server: NetServer | TlsServer;
     let defaultCert: TlsCertificate | undefined;
     const s = {} as Served;
-    const onRequest = (req: Parameters<typeof proxyRequest>[2], res: Parameters<typeof proxyRequest>[3]) => proxyRequest(this.ctx, s, req, res);
+    const http = createHttpServer((req, res) => proxyRequest(this.ctx, s, req, res));
+    http.keepAliveTimeout = keepAliveSeconds * 1000; // nginx's keepalive_timeout default
+    const sockets = new Set<Socket>();
+    const fast = this.opts.fastPath !== false;
+    const accept = (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      socket.setNoDelay(true);
+      if (fast) serveFast(this.ctx, s, socket, (so) => http.emit('connection', so));
+      else http.emit('connection', socket);
+    };
     if (scheme === 'https') {
       defaultCert = l.tls ? selectCertificate(l.tls, undefined) : undefined;
       if (!defaultCert) {
         state.error = 'no certificate for an HTTPS listener';
         this.opts.logger.error('cannot serve HTTPS listener without a certificate', { listener: l.name });
-        this.served.set(key, Object.assign(s, { listener: l, port: l.port, scheme, server: createHttpServer(), state, sockets: new Set<Socket>() }));
+        this.served.set(key, Object.assign(s, { listener: l, port: l.port, scheme, server: createNetServer(), http, state, sockets }));
         return Promise.resolve();
       }
-      server = createHttpsServer(
+      server = createTlsServer(
         {
           cert: defaultCert.certPem,
           key: defaultCert.keyPem,
+          ALPNProtocols: ['http/1.1'],
+          allowHalfOpen: true,
+          noDelay: true,
           SNICallback: (servername, cb) => {
             const c = s.listener.tls ? selectCertificate(s.listener.tls, servername) : undefined;
             const ctx = c ? secureContextOf(c) : new Error('no certificate');
@@ -141,19 +167,18 @@ export class ProxyEngine {
             else cb(null, ctx);
           },
         },
-        onRequest,
+        accept,
       );
-    } else server = createHttpServer(onRequest);
-    server.keepAliveTimeout = 75_000; // nginx's keepalive_timeout default
-    const sockets = new Set<Socket>();
-    Object.assign(s, { listener: l, port: l.port, scheme, server, state, defaultCert, sockets });
+      server.on('tlsClientError', () => undefined);
+    } else server = createNetServer({ allowHalfOpen: true, noDelay: true }, accept);
+    Object.assign(s, { listener: l, port: l.port, scheme, server, http, state, defaultCert, sockets });
     this.served.set(key, s);
-    server.on('upgrade', (req, socket: Socket, head: Buffer) => {
+    http.on('upgrade', (req, socket: Socket, head: Buffer) => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
       proxyUpgrade(this.ctx, s, req, socket, head);
     });
-    server.on('clientError', (_e, socket: Socket) => {
+    http.on('clientError', (_e, socket: Socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
       else socket.destroy();
     });
@@ -184,7 +209,7 @@ export class ProxyEngine {
     if (!s.state.listening) return;
     s.state.listening = false;
     const closed = new Promise<void>((r) => s.server.close(() => r()));
-    s.server.closeAllConnections();
+    s.http.closeAllConnections();
     for (const sock of s.sockets) sock.destroy();
     await closed;
   }

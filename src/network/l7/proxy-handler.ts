@@ -1,21 +1,28 @@
 /**
- * Proxying one request (or one Upgrade) for a listener: match, filters, backend choice, endpoint
- * round-robin, then a streamed exchange with the endpoint through the pool's keep-alive agent.
+ * Proxying one request (or one Upgrade) for a listener on the node:http path: match, filters,
+ * backend choice, endpoint round-robin, then a streamed exchange with the endpoint through the
+ * pool's keep-alive agent. Matching, filters, endpoint choice and header rewriting are exported
+ * as separate steps that the fast path (fast-front.ts) shares.
  * Bodies are piped both ways, never buffered. Status codes when no exchange happens: 404 no rule,
  * `failureStatus` (else 500) for a rule without a usable backend, 503 no Service/port/ready
  * endpoint, 502 connection failure, 504 the rule's timeout. No retries (the Gateway API default).
  */
-import { Agent, type IncomingMessage, type ServerResponse, STATUS_CODES, request as httpRequest } from 'node:http';
+import { Agent, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, STATUS_CODES, request as httpRequest } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../util/logger.js';
 import type { EndpointAddress, EndpointSource } from './endpoints.js';
+import { ConnectionPool } from './connection-pool.js';
 import { applyHeaderModifier, clientAddress, pickBackend, redirectLocation, rewritePath, setForwardedHeaders, stripHopByHop } from './filters.js';
 import { type RouteMatch, hostOf, matchRequest, splitTarget } from './match.js';
 import type { Backend, Filter, HeaderModifier, Listener } from './route-table.js';
 
-/** A keep-alive agent and a round-robin position per backend pool (Service port). */
+/**
+ * Per backend pool (Service port): a keep-alive agent for node:http exchanges and the round-robin
+ * position; and the raw keep-alive connections of the fast path, per endpoint.
+ */
 export class BackendPools {
   private readonly pools = new Map<string, { agent: Agent; next: number }>();
+  readonly connections = new ConnectionPool();
 
   private pool(b: Backend) {
     const key = `${b.namespace}/${b.service}:${b.port}`;
@@ -24,17 +31,27 @@ export class BackendPools {
     return p;
   }
 
-  /** The next endpoint in round-robin order, with the pool's agent. */
-  pick(b: Backend, addresses: readonly EndpointAddress[]): { address: EndpointAddress; agent: Agent } {
+  /** The next endpoint in round-robin order. */
+  next(b: Backend, addresses: readonly EndpointAddress[]): EndpointAddress {
     const p = this.pool(b);
     const address = addresses[p.next++ % addresses.length];
     if (p.next > 1e9) p.next = 0;
-    return { address, agent: p.agent };
+    return address;
+  }
+
+  agent(b: Backend): Agent {
+    return this.pool(b).agent;
+  }
+
+  /** The next endpoint in round-robin order, with the pool's agent. */
+  pick(b: Backend, addresses: readonly EndpointAddress[]): { address: EndpointAddress; agent: Agent } {
+    return { address: this.next(b, addresses), agent: this.agent(b) };
   }
 
   close(): void {
     for (const p of this.pools.values()) p.agent.destroy();
     this.pools.clear();
+    this.connections.close();
   }
 }
 
@@ -52,7 +69,7 @@ export interface ServingListener {
   scheme: 'http' | 'https';
 }
 
-function errorBody(status: number): string {
+export function errorBody(status: number): string {
   const text = `${status} ${STATUS_CODES[status] ?? ''}`.trim();
   return `<html>\r\n<head><title>${text}</title></head>\r\n<body>\r\n<center><h1>${text}</h1></center>\r\n<hr><center>capstan</center>\r\n</body>\r\n</html>\r\n`;
 }
@@ -64,7 +81,7 @@ function answer(res: ServerResponse, status: number, headers: Record<string, str
 }
 
 /** What the filters of a rule decided for a request. */
-interface Plan {
+export interface Plan {
   path: string;
   host: string;
   redirect?: string;
@@ -100,29 +117,67 @@ function plan(m: RouteMatch, s: ServingListener, hostHeader: string, host: strin
   return p;
 }
 
-type Routed = { status: number; location?: string } | { plan: Plan; target: string; address: EndpointAddress; agent: Agent; match: RouteMatch };
+/** A request as routing sees it (from node:http or from the fast path's own parser). */
+export interface RequestInfo {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  remoteAddress: string | undefined;
+}
 
-/** Matching, filters and endpoint choice; mutates `req.headers` into the upstream request's headers. */
-function route(ctx: ProxyContext, s: ServingListener, req: IncomingMessage, upgrade: boolean): Routed {
-  const { path, query } = splitTarget(req.url);
-  const hostHeader = req.headers.host ?? '';
+/** The outcome of matching and filters: an answer of the proxy's own, or a rule to forward by. */
+export type Planned = { status: number; location?: string } | { match: RouteMatch; plan: Plan; hostHeader: string; query: string };
+
+/** Matching and filters (pure: no randomness, no round-robin step). */
+export function planRequest(s: ServingListener, method: string, url: string, headers: IncomingHttpHeaders): Planned {
+  const { path, query } = splitTarget(url);
+  const hostHeader = headers.host ?? '';
   const host = hostOf(hostHeader);
-  const m = matchRequest(s.listener, { host, path, query, method: req.method ?? 'GET', headers: req.headers });
+  const m = matchRequest(s.listener, { host, path, query, method, headers });
   if (!m) return { status: 404 };
   const p = plan(m, s, hostHeader, host, path, query);
   if (p.redirect) return { status: p.redirectStatus!, location: p.redirect };
+  return { match: m, plan: p, hostHeader, query };
+}
+
+/** The backend (by weight) and its next endpoint (round-robin), or the status to answer. */
+export function chooseEndpoint(ctx: ProxyContext, m: RouteMatch): { status: number } | { backend: Backend; address: EndpointAddress } {
   const backend = pickBackend(m.rule.backends, ctx.random());
   if (!backend) return { status: m.rule.failureStatus ?? 500 };
   const r = ctx.endpoints.resolve(backend);
   if (r.kind !== 'ok') return { status: r.kind === 'no-endpoints' ? 503 : (m.rule.failureStatus ?? 503) };
-  const { address, agent } = ctx.pools.pick(backend, r.addresses);
+  return { backend, address: ctx.pools.next(backend, r.addresses) };
+}
+
+/** Turns the client's headers into the upstream request's, in place; returns the upstream target. */
+export function upstreamRequest(s: ServingListener, req: RequestInfo, planned: Extract<Planned, { plan: Plan }>, upgrade: boolean): string {
+  const { plan: p, hostHeader, query } = planned;
   const headers = req.headers;
   stripHopByHop(headers, upgrade);
-  setForwardedHeaders(headers, { remoteAddress: clientAddress(req.socket.remoteAddress), scheme: s.scheme, port: s.port, host: hostHeader });
+  setForwardedHeaders(headers, { remoteAddress: clientAddress(req.remoteAddress), scheme: s.scheme, port: s.port, host: hostHeader });
   if (p.host) headers.host = p.host;
   if (p.requestMods) for (const mod of p.requestMods) applyHeaderModifier(headers, mod);
   if (upgrade) headers.connection = 'upgrade';
-  return { plan: p, target: query ? `${p.path}?${query}` : p.path, address, agent, match: m };
+  return query ? `${p.path}?${query}` : p.path;
+}
+
+/** The backend's response headers as the client gets them, in place. */
+export function downstreamHeaders(headers: IncomingHttpHeaders, p: Plan): void {
+  stripHopByHop(headers);
+  if (p.responseMods) for (const mod of p.responseMods) applyHeaderModifier(headers, mod);
+}
+
+type Routed = { status: number; location?: string } | { plan: Plan; target: string; address: EndpointAddress; agent: Agent; match: RouteMatch };
+
+/** Matching, filters and endpoint choice; mutates `req.headers` into the upstream request's headers. */
+function route(ctx: ProxyContext, s: ServingListener, req: IncomingMessage, upgrade: boolean): Routed {
+  const info: RequestInfo = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, remoteAddress: req.socket.remoteAddress };
+  const planned = planRequest(s, info.method, info.url, info.headers);
+  if ('status' in planned) return planned;
+  const chosen = chooseEndpoint(ctx, planned.match);
+  if ('status' in chosen) return chosen;
+  const target = upstreamRequest(s, info, planned, upgrade);
+  return { plan: planned.plan, target, address: chosen.address, agent: ctx.pools.agent(chosen.backend), match: planned.match };
 }
 
 /** Copies the request to each mirror backend (percent permitting) and ignores the answers. */
@@ -152,6 +207,8 @@ export function proxyRequest(ctx: ProxyContext, s: ServingListener, req: Incomin
   let timedOut = false;
   const timeoutMs = routed.match.rule.timeoutMs;
   const timer = timeoutMs ? setTimeout(() => ((timedOut = true), up.destroy()), timeoutMs) : undefined;
+  const readTimeoutMs = routed.match.rule.readTimeoutMs;
+  if (readTimeoutMs) up.setTimeout(readTimeoutMs, () => ((timedOut = true), up.destroy()));
   const done = () => timer && clearTimeout(timer);
   res.on('close', () => {
     done();
@@ -164,8 +221,7 @@ export function proxyRequest(ctx: ProxyContext, s: ServingListener, req: Incomin
   });
   up.on('response', (ur) => {
     const headers = ur.headers;
-    stripHopByHop(headers);
-    if (p.responseMods) for (const mod of p.responseMods) applyHeaderModifier(headers, mod);
+    downstreamHeaders(headers, p);
     res.writeHead(ur.statusCode ?? 502, headers);
     ur.pipe(res);
     ur.on('error', () => res.destroy());

@@ -84,6 +84,11 @@ export interface Rule {
   failureStatus?: number;
   /** Request timeout for this rule in milliseconds (Gateway API `timeouts.request`, Ingress default). */
   timeoutMs?: number;
+  /**
+   * Longest wait for the backend between two reads (or writes) of one exchange, answered with 504
+   * before the response starts (ingress-nginx's `proxy-read-timeout`); none when unset.
+   */
+  readTimeoutMs?: number;
   /** Where the rule came from, for logs and metrics: `ingress/ns/name` or `httproute/ns/name`. */
   source: string;
 }
