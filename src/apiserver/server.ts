@@ -25,6 +25,7 @@ import { METRICS_GROUP } from './metrics/metrics-objects.js';
 import { negotiate } from './http/negotiation.js';
 import type { TableRenderer } from './http/render.js';
 import { parseRequestInfo } from './http/request-info.js';
+import { RequestMetrics, requestLabels } from './http/request-metrics.js';
 import { type HandlerContext, ResourceHandler, type SchemaChecker } from './http/resource-handler.js';
 import { sendJson, sendRaw, sendStatusError } from './http/respond.js';
 import { startEventSweeper } from './event-ttl.js';
@@ -82,6 +83,8 @@ export class ApiServer {
   private readonly discovery: Discovery;
   private readonly handler: ResourceHandler;
   private readonly metrics: MetricsApi;
+  /** Its own request metrics, served at /metrics. */
+  private readonly requestMetrics = new RequestMetrics();
   private openapi?: OpenAPIDocuments;
   private server?: Server;
   /** Serves in-process connections (plain HTTP over memory, same routing and authentication). */
@@ -201,13 +204,15 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
       const path = url.pathname.replace(/\/+$/, '') || '/';
+      const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+      const done = this.requestMetrics.begin(requestLabels(req.method ?? 'GET', info, url.searchParams, req.headers['content-type']));
+      res.once('close', () => done(res.statusCode));
       let user: UserInfo | undefined;
       if (!(this.cfg.publicPaths ?? defaultPublic).some((p) => path === p || path.startsWith(`${p}/`))) {
         user = await this.cfg.authenticator.authenticate(req);
         if (!user) throw unauthorized();
       }
       if (path === selfSubjectReviewPath && user) return await serveSelfSubjectReview(req, res, user, this.cfg.services.clock.now());
-      const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (info.kind === 'resource' && info.group === METRICS_GROUP) return await this.metrics.handle(req, res, info, url.searchParams);
       if (info.kind === 'resource') return await this.handler.handle(req, res, info, url.searchParams);
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
@@ -240,6 +245,7 @@ export class ApiServer {
       return sendRaw(res, ok ? 200 : 500, ok ? 'ok' : '[-]bootstrap failed: not finished\nreadyz check failed', 'text/plain; charset=utf-8');
     }
     if (path === '/version') return sendJson(res, 200, this.cfg.version);
+    if (path === '/metrics') return sendRaw(res, 200, this.requestMetrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
     const oa = this.openapi!;
     const serveDoc = (doc: CachedDocument, immutable: boolean, contentType = 'application/json') => {
       const tag = `"${doc.etag}"`;
