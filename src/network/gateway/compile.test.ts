@@ -194,6 +194,11 @@ test('route conditions: BackendNotFound, InvalidKind, RefNotPermitted, NoMatchin
   assert.equal(out.listeners[0]!.hosts[0]!.rules[0]!.failureStatus, 500);
   const zero = compileGateways(input({ gateways: [gw], services: [svc('s')], httpRoutes: [route('r', { parentRefs: [{ name: 'web', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 's', port: 8080, weight: 0 }] }] })] }));
   assert.equal(zero.listeners[0]!.hosts[0]!.rules[0]!.failureStatus, 500);
+  // A missing backend among valid ones keeps its weight, marked invalid: its share answers 500.
+  const part = compileGateways(input({ gateways: [gw], services: [svc('s')], httpRoutes: [route('r', { parentRefs: [{ name: 'web', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 's', port: 8080, weight: 90 }, { name: 'nope', port: 80, weight: 10 }] }] })] }));
+  const partRule = part.listeners[0]!.hosts[0]!.rules[0]!;
+  assert.equal(partRule.failureStatus, undefined);
+  assert.deepEqual(partRule.backends, [{ namespace: 'default', service: 's', port: 8080, weight: 90 }, { namespace: 'default', service: 'nope', port: 80, weight: 10, invalid: true }]);
   // Status entries of other controllers are kept.
   const foreign = route('r', { parentRefs: [{ name: 'web', sectionName: 'http' }] });
   foreign.status = { parents: [{ parentRef: { name: 'x' }, controllerName: 'example.com/other', conditions: [] }] };

@@ -94,19 +94,26 @@ function compileFilter(f: HTTPRouteFilter, ns: string, index: BackendIndex): Fil
   }
 }
 
+/** A reference that does not resolve, kept with its weight so that its share answers 500. */
+function invalidBackend(ref: NonNullable<HTTPRouteRule['backendRefs']>[number], ns: string): Backend {
+  return { namespace: ref.namespace ?? ns, service: ref.name ?? '', port: ref.port ?? 0, ...(ref.weight !== undefined ? { weight: ref.weight } : {}), invalid: true };
+}
+
 /**
- * One route rule as a table rule (without matches). Unresolvable backends are left out; a rule
- * without a redirect whose backends all fail to resolve or weigh 0, or that has none, answers 500.
+ * One route rule as a table rule (without matches). Unresolvable backends stay in, marked invalid,
+ * so that their share of the requests is answered with 500 (the spec's rule for a partly invalid
+ * rule); a rule without a redirect whose backends all fail to resolve or weigh 0, or that has
+ * none, answers 500.
  */
 export function compileRule(route: HTTPRoute, rule: HTTPRouteRule, index: BackendIndex): Rule {
   const ns = route.metadata?.namespace ?? '';
   const filters = (rule.filters ?? []).map((f) => compileFilter(f, ns, index)).filter((f): f is Filter => !!f);
-  const backends = (rule.backendRefs ?? []).map((b) => resolveBackend(b, ns, index).backend).filter((b): b is Backend => !!b);
+  const backends = (rule.backendRefs ?? []).map((b): Backend => resolveBackend(b, ns, index).backend ?? invalidBackend(b, ns));
   const redirects = filters.some((f) => f.type === 'RequestRedirect');
   const out: Rule = { matches: [], backends, source: `httproute/${ns}/${route.metadata?.name ?? ''}` };
   if (filters.length) out.filters = filters;
   // No backend to send to (none given, none resolves, or all weigh 0): the client gets a 500.
-  if (!redirects && backends.every((b) => b.weight === 0)) out.failureStatus = 500;
+  if (!redirects && backends.every((b) => b.weight === 0 || b.invalid)) out.failureStatus = 500;
   const timeout = rule.timeouts?.request !== undefined ? parseGatewayDuration(rule.timeouts.request) : undefined;
   if (timeout) out.timeoutMs = timeout;
   return out;

@@ -96,6 +96,7 @@ describe(`proxy engine (${fastPath ? 'fast path' : 'node:http only'})`, () => {
         }),
         rule({ matches: prefix('/mirrored'), backends: [be('a')], filters: [{ type: 'RequestMirror', backend: be('mirror') }] }),
         rule({ matches: prefix('/split'), backends: [be('a', 1), be('b', 0)] }),
+        rule({ matches: prefix('/partly'), backends: [be('a', 0), { ...be('gone', 1), invalid: true }] }),
         rule({ matches: prefix('/'), backends: [be('both')] }),
       ],
     },
@@ -191,6 +192,8 @@ describe(`proxy engine (${fastPath ? 'fast path' : 'node:http only'})`, () => {
 
   test('weight 0 takes no traffic; mirrors get a copy of the request and body', async () => {
     for (let i = 0; i < 5; i++) assert.equal((await get(port, '/split', { host: 'app.test' })).body, 'a');
+    // An invalid backend's share is answered with 500, never sent to another backend.
+    for (let i = 0; i < 3; i++) assert.equal((await get(port, '/partly', { host: 'app.test' })).status, 500);
     seen.mirror.length = 0;
     const r = await get(port, '/mirrored/m', { host: 'app.test' }, { method: 'POST', body: 'payload' });
     assert.equal(r.body, 'a');

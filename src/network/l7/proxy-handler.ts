@@ -143,7 +143,7 @@ export function planRequest(s: ServingListener, method: string, url: string, hea
 /** The backend (by weight) and its next endpoint (round-robin), or the status to answer. */
 export function chooseEndpoint(ctx: ProxyContext, m: RouteMatch): { status: number } | { backend: Backend; address: EndpointAddress } {
   const backend = pickBackend(m.rule.backends, ctx.random());
-  if (!backend) return { status: m.rule.failureStatus ?? 500 };
+  if (!backend || backend.invalid) return { status: m.rule.failureStatus ?? 500 };
   const r = ctx.endpoints.resolve(backend);
   if (r.kind !== 'ok') return { status: r.kind === 'no-endpoints' ? 503 : (m.rule.failureStatus ?? 503) };
   return { backend, address: ctx.pools.next(backend, r.addresses) };

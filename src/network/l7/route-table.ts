@@ -70,6 +70,11 @@ export interface Backend {
   port: number;
   /** Relative weight among a rule's backends (default 1; 0 takes no traffic). */
   weight?: number;
+  /**
+   * The reference does not resolve (a missing Service or port, a forbidden namespace): its share
+   * of the traffic is answered with 500, as the Gateway API asks, instead of going elsewhere.
+   */
+  invalid?: true;
 }
 
 export interface Rule {
