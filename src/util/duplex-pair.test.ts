@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { duplexPair } from './duplex-pair.js';
 
 describe('duplexPair', () => {
@@ -65,6 +66,36 @@ describe('duplexPair', () => {
     assert.equal(await call('/x', 'hi'), 'POST /x hi');
     assert.equal(await call('/y'), 'GET /y ');
     assert.equal(await call('/stream'), 'a\nb\n');
+    agent.destroy();
+  });
+
+  test('requests with a timeout on a kept-alive connection do not pile up timeout listeners', async () => {
+    const ends: Duplex[] = [];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    class InProcess extends http.Agent {
+      override createConnection(): never {
+        const [client, srv] = duplexPair();
+        ends.push(client, srv);
+        server.emit('connection', srv);
+        return client as never;
+      }
+    }
+    const agent = new InProcess({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request({ host: 'in-process', path: '/', agent, timeout: 5000 }, (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    }
+    assert.equal(ends.length, 2, 'one connection served every request');
+    for (const end of ends) assert.ok(end.listenerCount('timeout') <= 1, `${end.listenerCount('timeout')} timeout listeners`);
     agent.destroy();
   });
 });

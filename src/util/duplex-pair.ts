@@ -81,8 +81,10 @@ class PairEnd extends Duplex {
     cb(err);
   }
 
-  setTimeout(_ms: number, cb?: () => void): this {
-    if (cb) this.once('timeout', cb);
+  /** No timer runs; the callback is registered as net.Socket does, and removed again by a 0 timeout. */
+  setTimeout(ms: number, cb?: () => void): this {
+    if (cb && ms === 0) this.removeListener('timeout', cb);
+    else if (cb) this.once('timeout', cb);
     return this;
   }
   setNoDelay(): this {
