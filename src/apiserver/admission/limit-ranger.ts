@@ -130,7 +130,7 @@ export class LimitRangerAdmission implements Admission {
   /** `listLimitRanges` reads a namespace's LimitRanges. */
   constructor(private readonly listLimitRanges: (namespace: string) => Promise<LimitRange[]>) {}
 
-  async admit(op: Operation, def: ResourceDef, obj: ApiObject, _old: ApiObject | undefined, opts: { subresource?: string }): Promise<void> {
+  async admit(op: Operation, def: ResourceDef, obj: ApiObject, _old: ApiObject | undefined, opts: { dryRun: boolean; subresource?: string }): Promise<void> {
     // Containers cannot change after creation, so only creates are defaulted and checked.
     if (op !== 'CREATE' || def.group || def.kind !== 'Pod' || opts.subresource) return;
     const pod = obj as unknown as Pod;
