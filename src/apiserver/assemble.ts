@@ -17,13 +17,15 @@ import { PriorityAdmission } from './admission/priority.js';
 import { DefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
 import { TaintNodesByCondition } from './admission/taint-nodes-by-condition.js';
 import { decodeStored } from './registry/codec.js';
-import { resourcePrefix } from './registry/keys.js';
+import { listPrefix, resourcePrefix } from './registry/keys.js';
 import { type Authenticator, UnionAuthenticator } from './auth/authn.js';
 import type { ServiceAccountKeys } from './auth/service-account-key.js';
 import { type BoundObjectGetter, defaultServiceAccountIssuer, type LiveObject, ServiceAccountAuthenticator, ServiceAccountTokenIssuer } from './auth/service-account-token.js';
 import { ServiceAccountAdmission } from './admission/service-account.js';
+import { LimitRangerAdmission } from './admission/limit-ranger.js';
+import { ResourceQuotaAdmission } from './admission/resource-quota.js';
 import type { Admission } from './registry/services.js';
-import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { LimitRange, ResourceQuota, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import { isStatusError } from '../api/errors.js';
 import type { ClientCertificate, TlsMaterial } from './auth/tls.js';
 import { ManagedFieldsManager } from './machinery/field-manager.js';
@@ -70,7 +72,7 @@ export interface AssembleOptions {
 }
 
 /** The admission plugins in the order they run (upstream's recommended order, the ones Capstan has). */
-export const admissionPluginNames = ['NamespaceLifecycle', 'ServiceAccount', 'Priority', 'TaintNodesByCondition', 'DefaultTolerationSeconds'] as const;
+export const admissionPluginNames = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'Priority', 'TaintNodesByCondition', 'DefaultTolerationSeconds', 'ResourceQuota'] as const;
 
 /** generateName's alphabet (no vowels, no confusable characters), as upstream's SimpleNameGenerator. */
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -121,6 +123,12 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
       throw e;
     }
   };
+  const clock = o.clock ?? { now: () => new Date() };
+  /** A namespace's objects of a core/v1 kind, read from storage. */
+  const listIn = async (plural: string, ns: string): Promise<ApiObject[]> => {
+    const { items } = await o.store.list(listPrefix(server!.registry.lookup('', 'v1', plural)!.def, ns));
+    return items.map((kv) => decodeStored(kv));
+  };
   const plugins: Record<(typeof admissionPluginNames)[number], () => Admission> = {
     NamespaceLifecycle: () =>
       new NamespaceLifecycle(async (name) => {
@@ -131,11 +139,25 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
         }
       }),
     ServiceAccount: () => new ServiceAccountAdmission({ getServiceAccount: async (ns, name) => (await read('serviceaccounts', ns, name)) as ServiceAccount | undefined, nameSuffix: randomNameSuffix }),
+    LimitRanger: () => new LimitRangerAdmission(async (ns) => (await listIn('limitranges', ns)) as unknown as LimitRange[]),
+    ResourceQuota: () =>
+      new ResourceQuotaAdmission({
+        list: async (ns) => (await listIn('resourcequotas', ns)) as unknown as ResourceQuota[],
+        writeStatus: async (rq) => {
+          const rv = rq.metadata?.resourceVersion;
+          await server!.registry.lookup('', 'v1', 'resourcequotas')!.store.update(
+            rq.metadata?.namespace,
+            rq.metadata?.name ?? '',
+            (cur) => ({ ...cur!, metadata: { ...cur!.metadata, resourceVersion: rv }, status: rq.status as ApiObject['status'] }),
+            { dryRun: false, fieldManager: 'kube-apiserver', subresource: 'status' },
+          );
+        },
+        now: () => clock.now().getTime(),
+      }),
     Priority: () => new PriorityAdmission(priorityClassLister(o.store, () => server!.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses')!)),
     TaintNodesByCondition: () => new TaintNodesByCondition(),
     DefaultTolerationSeconds: () => new DefaultTolerationSeconds(o.defaultTolerationSeconds, o.defaultTolerationSeconds),
   };
-  const clock = o.clock ?? { now: () => new Date() };
   let authenticator = o.authenticator;
   let tokens: ConstructorParameters<typeof ApiServer>[0]['tokens'];
   if (o.serviceAccounts) {

@@ -29,6 +29,7 @@ import { createJobController } from './job/job-controller.js';
 import { createHorizontalPodAutoscalerController } from './podautoscaler/horizontal-controller.js';
 import { createTtlAfterFinishedController } from './job/ttl-after-finished.js';
 import { createPodGcController } from './podgc/podgc-controller.js';
+import { createResourceQuotaController } from './resourcequota/resource-quota-controller.js';
 import { createEndpointsController } from './endpoint/endpoints-controller.js';
 import { createEndpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { createEndpointSliceMirroringController } from './endpointslicemirroring/mirroring-controller.js';
@@ -57,6 +58,7 @@ export const controllerRegistry: Record<string, ControllerFactory> = {
   daemonset: createDaemonSetController,
   horizontalpodautoscaling: (ctx) => createHorizontalPodAutoscalerController(ctx),
   podgc: createPodGcController,
+  resourcequota: createResourceQuotaController,
   endpoint: createEndpointsController,
   endpointslice: createEndpointSliceController,
   endpointslicemirroring: createEndpointSliceMirroringController,
@@ -87,6 +89,7 @@ const eventComponents: Record<string, string> = {
   disruption: 'controllermanager',
   horizontalpodautoscaling: 'horizontal-pod-autoscaler',
   podgc: 'pod-garbage-collector',
+  resourcequota: 'resourcequota-controller',
   endpoint: 'endpoint-controller',
   endpointslice: 'endpoint-slice-controller',
   endpointslicemirroring: 'endpoint-slice-mirroring-controller',
