@@ -20,6 +20,8 @@ Flags:
   --context NAME                   kubeconfig context (default: current-context)
   --nodes N                        how many nodes (required)
   --name-prefix P                  node names are P0, P1, ... (default ${d.namePrefix})
+  --first-index N                  number the nodes from N (default 0): simulators run side by side
+                                   take disjoint ranges (distinct names, node IPs and pod IPs)
   --cpu Q                          cpu capacity per node (default ${d.cpu})
   --memory Q                       memory capacity per node (default ${d.memory})
   --pods N                         pod capacity per node (default ${d.pods})
@@ -53,6 +55,7 @@ export function parseSimArgs(argv: string[]): { kubeconfig?: string; context?: s
       context: { type: 'string' },
       nodes: { type: 'string' },
       'name-prefix': { type: 'string' },
+      'first-index': { type: 'string' },
       cpu: { type: 'string' },
       memory: { type: 'string' },
       pods: { type: 'string' },
@@ -87,6 +90,7 @@ export function parseSimArgs(argv: string[]): { kubeconfig?: string; context?: s
   const options: Partial<SimOptions> & Pick<SimOptions, 'nodes'> = {
     nodes: int(v.nodes, 'nodes', 0),
     namePrefix: v['name-prefix'] ?? d.namePrefix,
+    firstIndex: int(v['first-index'], 'first-index', d.firstIndex),
     cpu: quantity(v.cpu, 'cpu', d.cpu),
     memory: quantity(v.memory, 'memory', d.memory),
     pods: int(v.pods, 'pods', d.pods),
