@@ -18,3 +18,11 @@ test('--first-index must be a non-negative integer', () => {
   assert.throws(() => parseSimArgs(['--nodes', '1', '--first-index', 'two']), /invalid --first-index "two"/);
   assert.throws(() => validateSimOptions({ ...defaultSimOptions, firstIndex: 1.5 }), /firstIndex must be an integer of at least 0/);
 });
+
+test('--node-lease-duration-seconds sets the Lease duration and renews every quarter of it', () => {
+  const { options } = parseSimArgs(['--nodes', '1', '--node-lease-duration-seconds', '4']);
+  assert.equal(options.leaseDurationSeconds, 4);
+  assert.equal(options.leaseRenewIntervalMs, 1000);
+  assert.equal(parseSimArgs(['--nodes', '1']).options.leaseDurationSeconds, undefined);
+  assert.throws(() => parseSimArgs(['--nodes', '1', '--node-lease-duration-seconds', '0']), /at least 1/);
+});
