@@ -20,6 +20,8 @@ Flags:
   --context NAME                   kubeconfig context (default: current-context)
   --nodes N                        how many nodes (required)
   --name-prefix P                  node names are P0, P1, ... (default ${d.namePrefix})
+  --first-index N                  number the nodes from N (default 0): simulators run side by side
+                                   take disjoint ranges (distinct names, node IPs and pod IPs)
   --cpu Q                          cpu capacity per node (default ${d.cpu})
   --memory Q                       memory capacity per node (default ${d.memory})
   --pods N                         pod capacity per node (default ${d.pods})
@@ -34,6 +36,8 @@ Flags:
                                    (default ${simAnnotations.runSeconds}); ${simAnnotations.exitCode} sets its exit code
   --fail-heartbeat NODE            this node never heartbeats (repeatable); at run time, annotate a
                                    Node ${simAnnotations.stopHeartbeat}=true to silence it
+  --node-lease-duration-seconds N  duration of the nodes' Leases, renewed every quarter of it (default
+                                   ${d.leaseDurationSeconds}); shorter ones let a short --node-monitor-grace-period work
   --concurrency N                  writes in flight at once (default ${d.concurrency})
   --log-level LEVEL                debug, info, warn or error (default info)
   -h, --help                       show this help
@@ -53,6 +57,7 @@ export function parseSimArgs(argv: string[]): { kubeconfig?: string; context?: s
       context: { type: 'string' },
       nodes: { type: 'string' },
       'name-prefix': { type: 'string' },
+      'first-index': { type: 'string' },
       cpu: { type: 'string' },
       memory: { type: 'string' },
       pods: { type: 'string' },
@@ -65,6 +70,7 @@ export function parseSimArgs(argv: string[]): { kubeconfig?: string; context?: s
       'ready-after': { type: 'string' },
       'run-duration-annotation': { type: 'string' },
       'fail-heartbeat': { type: 'string', multiple: true },
+      'node-lease-duration-seconds': { type: 'string' },
       concurrency: { type: 'string' },
       'log-level': { type: 'string' },
       v: { type: 'string' },
@@ -87,6 +93,7 @@ export function parseSimArgs(argv: string[]): { kubeconfig?: string; context?: s
   const options: Partial<SimOptions> & Pick<SimOptions, 'nodes'> = {
     nodes: int(v.nodes, 'nodes', 0),
     namePrefix: v['name-prefix'] ?? d.namePrefix,
+    firstIndex: int(v['first-index'], 'first-index', d.firstIndex),
     cpu: quantity(v.cpu, 'cpu', d.cpu),
     memory: quantity(v.memory, 'memory', d.memory),
     pods: int(v.pods, 'pods', d.pods),
@@ -101,6 +108,13 @@ export function parseSimArgs(argv: string[]): { kubeconfig?: string; context?: s
     failHeartbeat: v['fail-heartbeat'] ?? [],
     concurrency: int(v.concurrency, 'concurrency', d.concurrency),
   };
+  if (v['node-lease-duration-seconds'] !== undefined) {
+    const seconds = int(v['node-lease-duration-seconds'], 'node-lease-duration-seconds', d.leaseDurationSeconds);
+    if (seconds < 1) throw new Error('--node-lease-duration-seconds must be at least 1');
+    // The kubelet renews its Lease every quarter of its duration (nodelease.RenewIntervalFraction).
+    options.leaseDurationSeconds = seconds;
+    options.leaseRenewIntervalMs = seconds * 250;
+  }
   return { kubeconfig: v.kubeconfig, context: v.context, logLevel: v['log-level'] ?? v.v, help: v.help, options };
 }
 

@@ -75,7 +75,7 @@ export class NodeFleet implements SimNodeHost {
   ) {
     const silenced = new Set(opts.failHeartbeat);
     this.entries = Array.from({ length: opts.nodes }, (_, i) => {
-      const id = simNodeIdentity(i, opts);
+      const id = simNodeIdentity(opts.firstIndex + i, opts);
       const busy = { register: false, lease: false, status: false };
       return { id, registered: false, deleted: false, silencedByFlag: silenced.has(id.name), silencedByAnnotation: false, nextRegisterAt: 0, nextRenewAt: 0, nextStatusAt: 0, busy };
     });

@@ -26,8 +26,14 @@ export const simAnnotations = {
 export interface SimOptions {
   /** How many Nodes to simulate. */
   nodes: number;
-  /** Node names are `<prefix><index>`, index from 0. */
+  /** Node names are `<prefix><index>`, index from `firstIndex`. */
   namePrefix: string;
+  /**
+   * The index of the first node (default 0). Simulators run side by side (say one process per
+   * node, to stop one node's kubelet by stopping its process) take disjoint index ranges, and so
+   * distinct names, node IPs and pod IP blocks.
+   */
+  firstIndex: number;
   cpu: string;
   memory: string;
   pods: number;
@@ -65,6 +71,7 @@ export interface SimOptions {
 export const defaultSimOptions: Readonly<SimOptions> = Object.freeze({
   nodes: 1,
   namePrefix: 'sim-',
+  firstIndex: 0,
   cpu: '32',
   memory: '256Gi',
   pods: 110,

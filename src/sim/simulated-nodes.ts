@@ -21,6 +21,7 @@ export function validateSimOptions(o: SimOptions): void {
     if (!Number.isInteger(v) || v < min) throw new Error(`${what} must be an integer of at least ${min}, not ${v}`);
   };
   positiveInt(o.nodes, 'nodes', 0);
+  positiveInt(o.firstIndex, 'firstIndex', 0);
   positiveInt(o.pods, 'pods', 0);
   positiveInt(o.gpus, 'gpus', 0);
   positiveInt(o.zones, 'zones', 0);

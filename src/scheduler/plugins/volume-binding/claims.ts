@@ -45,8 +45,8 @@ export type ClaimsResult = { ok: true; claims: PodVolumeClaims | undefined } | {
 
 /**
  * Resolves the pod's claims. `claims: undefined` means the pod uses no claims. A missing, lost or
- * deleted claim is UnschedulableAndUnresolvable (until a claim event requeues the pod); a missing
- * StorageClass is an error, as upstream.
+ * deleted claim is UnschedulableAndUnresolvable (until a claim event requeues the pod); the claim
+ * of a missing StorageClass counts as unbound immediate, as upstream.
  */
 export function getPodVolumeClaims(pod: Pod, listers: ClusterListers): ClaimsResult {
   const names = podClaimNames(pod);
@@ -69,9 +69,10 @@ export function getPodVolumeClaims(pod: Pod, listers: ClusterListers): ClaimsRes
     }
     const className = storageClassName(pvc);
     if (className) {
+      // A class that does not exist binds immediately (volume.IsDelayBindingMode answers false on
+      // NotFound): the claim waits for the PV controller like any unbound immediate claim.
       const sc = listers.storageClass(className);
-      if (!sc) return { ok: false, unresolvable: false, message: `storageclass.storage.k8s.io "${className}" not found` };
-      if (sc.volumeBindingMode === 'WaitForFirstConsumer') {
+      if (sc?.volumeBindingMode === 'WaitForFirstConsumer') {
         claims.delayed.push({ claim: pvc, storageClass: sc });
         continue;
       }

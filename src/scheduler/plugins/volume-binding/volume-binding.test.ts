@@ -44,11 +44,12 @@ describe('VolumeBinding', () => {
     assert.deepEqual(run({}, eph), { pre: 'UnschedulableAndUnresolvable: waiting for ephemeral volume controller to create the persistentvolumeclaim "p-scratch"' });
   });
 
-  test('an unbound claim of an Immediate class (or no class) blocks the pod', () => {
+  test('an unbound claim of an Immediate class (or no class, or a missing class) blocks the pod', () => {
     const classes: StorageClass[] = [{ metadata: { name: 'fast' }, provisioner: 'x', volumeBindingMode: 'Immediate' }];
     assert.deepEqual(run({ pvcs: [pvc('data', { storageClassName: 'fast' })], classes }, claimPod('data')), { pre: 'UnschedulableAndUnresolvable: pod has unbound immediate PersistentVolumeClaims' });
     assert.deepEqual(run({ pvcs: [pvc('data', { storageClassName: '' })] }, claimPod('data')), { pre: 'UnschedulableAndUnresolvable: pod has unbound immediate PersistentVolumeClaims' });
-    assert.deepEqual(run({ pvcs: [pvc('data', { storageClassName: 'gone' })] }, claimPod('data')), { pre: 'Error: storageclass.storage.k8s.io "gone" not found' });
+    // A class that does not exist counts as Immediate (the PV controller reports the missing class on the claim).
+    assert.deepEqual(run({ pvcs: [pvc('data', { storageClassName: 'gone' })] }, claimPod('data')), { pre: 'UnschedulableAndUnresolvable: pod has unbound immediate PersistentVolumeClaims' });
   });
 
   test("a bound volume's node affinity filters nodes", () => {
