@@ -12,21 +12,19 @@
  * tail of its log as its termination message. Volumes are set up before the sandbox starts and
  * torn down once the pod is finished (./pod-volumes.ts).
  */
-import type { ConfigMap, Container, Node, Pod, PodStatus, Secret, Service } from 'kubernetes-types/core/v1.js';
-import { isStatusError } from '../api/errors.js';
+import type { Container, Node, Pod, PodStatus, Service } from 'kubernetes-types/core/v1.js';
 import type { ApiObject } from '../api/object.js';
 import type { ApiClient } from '../client/api-client.js';
-import { builtinRefs } from '../client/builtin-refs.js';
-import type { ResourceRef } from '../client/resource-path.js';
 import { type Clock, type TimerHandle, sleep } from '../client/clock.js';
 import type { EventRecorder } from '../controllers/events.js';
 import type { Logger } from '../util/logger.js';
-import { readContainerLogs } from './logs/cri-log-reader.js';
 import type { GpuAllocator } from './node/gpus.js';
 import { activeDeadline, deadlineExceededMessage, deadlineExceededReason } from './pod/active-deadline.js';
 import { type AdmitResult, admitPod, allocationFailure, rejectedPodStatus } from './pod/admission.js';
 import { type CrashLoopBackoff, backoffEventMessage } from './pod/backoff.js';
-import { makeEnvironment, expandCommandAndArgs } from './pod/env.js';
+import { expandCommandAndArgs } from './pod/env.js';
+import { containerEnvironment } from './container-environment.js';
+import { TerminationMessages } from './termination-messages.js';
 import { allocatePodGpus, containerGpuCount, gpuAnnotations, gpuDeviceNodes, gpuEnvVars } from './pod/gpu-assignment.js';
 import {
   failedPostStartHookEvent,
@@ -43,7 +41,6 @@ import { computePodActions, isSidecar, killGracePeriodSeconds, podDeletionAction
 import { generatePodStatus } from './pod/pod-status.js';
 import { containerLimitsNotEnforcedMessage, limitsNotEnforcedReason } from './pod/resource-enforcement.js';
 import { dnsConfigFormingReason } from './pod/pod-dns.js';
-import { fallsBackToLogs, lastBytes, logReadErrorMessage, maxTerminationMessageLogLines, withTerminationMessage } from './pod/termination-message.js';
 import type { PodProbes } from './pod-probes.js';
 import type { AgentVolumes, PodVolumes } from './pod-volumes.js';
 import { containerConfig, sandboxConfig } from './runtime-config.js';
@@ -108,7 +105,7 @@ export class PodWorker {
   /** The start time of the last status computed (the status manager's cache). */
   private startTime?: string;
   /** Termination messages read from logs, by container id (an exited container never changes). */
-  private readonly logMessages = new Map<string, string>();
+  private readonly terminationMessages = new TerminationMessages();
   /** Cuts a running postStart hook short when the pod is deleted or the worker stops. */
   private hookAbort?: AbortController;
   private readonly volumes?: PodVolumes;
@@ -220,7 +217,7 @@ export class PodWorker {
     const ids = new Set(sandboxes.map((s) => s.id));
     const containers = (await this.deps.runtime.listContainers()).filter((c) => ids.has(c.sandboxId));
     this.sandboxIPs = sandboxes[0]?.ips ?? [];
-    return { sandboxes, containers: await this.withTerminationMessages(containers) };
+    return { sandboxes, containers: await this.terminationMessages.apply(containers) };
   }
 
   /** The pod's own IPs (bridge mode), else the node's: what probes, hooks and the downward API use. */
@@ -443,7 +440,7 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: ${nonRoot}`);
       return 5000;
     }
-    const env = await this.environment(pod, spec);
+    const env = await containerEnvironment(this.deps, pod, spec, this.podIPs(), this.ac.signal);
     if ('error' in env) {
       this.waiting.set(spec.name, { reason: env.error.reason, message: env.error.message });
       this.event('Warning', 'Failed', `Error: ${env.error.message}`);
@@ -574,61 +571,6 @@ export class PodWorker {
     await this.deps.runtime.stopContainer(c.id, timeout);
   }
 
-  /** Exited containers' messages with, under FallbackToLogsOnError, the tail of their log. */
-  private async withTerminationMessages(containers: ContainerStatus[]): Promise<ContainerStatus[]> {
-    const out: ContainerStatus[] = [];
-    for (const c of containers) {
-      if (!fallsBackToLogs(c)) {
-        out.push(c);
-        continue;
-      }
-      let tail = this.logMessages.get(c.id);
-      if (tail === undefined) {
-        tail = await readLogTail(c.logPath);
-        this.logMessages.set(c.id, tail);
-      }
-      out.push({ ...c, message: withTerminationMessage(c.message, tail) });
-    }
-    if (this.logMessages.size > containers.length) {
-      const present = new Set(containers.map((c) => c.id));
-      for (const id of this.logMessages.keys()) if (!present.has(id)) this.logMessages.delete(id);
-    }
-    return out;
-  }
-
-  /** Resolves the container's environment, reading the ConfigMaps and Secrets it names. */
-  private async environment(pod: Pod, spec: Container) {
-    const ns = pod.metadata?.namespace ?? '';
-    const configMaps = new Map<string, ConfigMap | undefined>();
-    const secrets = new Map<string, Secret | undefined>();
-    const fetch = async <T>(ref: ResourceRef, name: string, into: Map<string, T | undefined>) => {
-      if (into.has(name)) return;
-      try {
-        into.set(name, await this.deps.client.get<T>(ref, name, { namespace: ns, signal: this.ac.signal }));
-      } catch (e) {
-        if (isStatusError(e) && e.code === 404) into.set(name, undefined);
-        else throw e;
-      }
-    };
-    for (const e of spec.env ?? []) {
-      if (e.valueFrom?.configMapKeyRef?.name) await fetch(builtinRefs.configmaps, e.valueFrom.configMapKeyRef.name, configMaps);
-      if (e.valueFrom?.secretKeyRef?.name) await fetch(builtinRefs.secrets, e.valueFrom.secretKeyRef.name, secrets);
-    }
-    for (const f of spec.envFrom ?? []) {
-      if (f.configMapRef?.name) await fetch(builtinRefs.configmaps, f.configMapRef.name, configMaps);
-      if (f.secretRef?.name) await fetch(builtinRefs.secrets, f.secretRef.name, secrets);
-    }
-    return makeEnvironment({
-      pod,
-      container: spec,
-      lookup: { configMap: (_ns, name) => configMaps.get(name), secret: (_ns, name) => secrets.get(name) },
-      services: this.deps.services(),
-      nodeAllocatable: this.deps.nodeAllocatable(),
-      hostIPs: this.deps.hostIPs(),
-      podIPs: this.podIPs(),
-    });
-  }
-
   /** Stops containers with the grace period: regular containers first, then init/sidecar ones. */
   private async killContainers(pod: Pod, containers: ContainerStatus[], graceSeconds: number): Promise<void> {
     const alive = containers.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED');
@@ -644,18 +586,4 @@ export class PodWorker {
       );
     }
   }
-}
-
-/** The last lines of a container's log, as much of them as a termination message holds. */
-async function readLogTail(logPath: string): Promise<string> {
-  if (!logPath) return '';
-  const chunks: Buffer[] = [];
-  try {
-    await readContainerLogs(logPath, { tailLines: maxTerminationMessageLogLines }, (chunk) => {
-      chunks.push(chunk);
-    });
-  } catch (e) {
-    return logReadErrorMessage(e);
-  }
-  return lastBytes(chunks);
 }
