@@ -2,8 +2,9 @@
  * The `sandbox` container runtime: runc runs each container in mount, PID, IPC and UTS
  * namespaces of its own (and the pod's network namespace in bridge mode) and a cgroup at
  * /capstan/<sandbox>/<container> with the container's limits. Its root filesystem is an overlay
- * over the host's `/` with a private upper layer (rootfs.ts); each pod has its own /etc/hosts,
- * /etc/resolv.conf and /etc/hostname; volumes are bind mounts (oci-spec.ts). The container's
+ * over the host's `/` with a private upper layer (rootfs.ts), set up with the rest of the OCI
+ * bundle by bundle.ts; each pod has its own /etc/hosts, /etc/resolv.conf and /etc/hostname
+ * (pod-files.ts); volumes are bind mounts (oci-spec.ts). The container's
  * security context decides its user, capabilities, devices and read-only paths (oci-security.ts);
  * commands exec'd into it inherit them (runc exec starts from the bundle's process).
  *
@@ -20,11 +21,11 @@
  *   <root>/containers/<id>/status/    the wrapper's exit file
  */
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CriLogWriter } from '../../logs/cri-log-writer.js';
 import type { Logger } from '../../../util/logger.js';
-import { scriptArgs, startHostExec } from '../../streaming/host-exec.js';
+import { startHostExec } from '../../streaming/host-exec.js';
 import {
   RuntimeError,
   type ContainerAttachment,
@@ -41,19 +42,19 @@ import {
 } from '../runtime.js';
 import { containerEnvironment, containerWorkingDir } from '../process/container-env.js';
 import { runExecSync } from '../process/exec-sync.js';
-import { decideExit, wrapperArgv } from '../process/exit-status.js';
+import { decideExit } from '../process/exit-status.js';
 import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from '../process/log-pump.js';
 import { identify, liveness } from '../process/proc.js';
 import { fifoAttachment, hasStdinPipe, openContainerStdin, STDIN_CLOSE_FIFO, STDIN_FIFO } from '../process/stdin-pipe.js';
 import { StateStore, containerStatus, errorMessage, newId, sandboxStatus, type ContainerRecord, type SandboxRecord } from '../process/state-store.js';
 import { cgroupVersion, readOomKills, removeCgroup, statsCgroup, type CgroupVersion } from './cgroup.js';
 import { resolveInContainer } from './container-path.js';
-import { hostsFile, ociSpec, resolvConf } from './oci-spec.js';
 import { Runc, RuncError } from './runc.js';
 import type { PodNetwork } from '../../network/pod-network.js';
 import { attachSandboxNetwork, checkSandboxNetworks, detachSandboxNetwork } from '../sandbox-network.js';
-import { mountOverlay, unmount } from './rootfs.js';
-import { securityInput } from './security-input.js';
+import { unmount } from './rootfs.js';
+import { prepareBundle } from './bundle.js';
+import { podFileMounts, writePodFiles } from './pod-files.js';
 
 export const SANDBOX_RUNTIME_VERSION = '0.1.0';
 
@@ -76,13 +77,6 @@ export interface SandboxRuntimeOptions {
 const START_ERROR = { exitCode: 128, reason: 'StartError' } as const;
 const DRAIN_MS = 2000;
 const KILL_WAIT_MS = 10_000;
-/** Where the wrapper sees its status directory inside the container. */
-const STATUS_MOUNT = '/dev/.capstan-init';
-const POD_FILES = [
-  { file: 'hosts', containerPath: '/etc/hosts' },
-  { file: 'resolv.conf', containerPath: '/etc/resolv.conf' },
-  { file: 'hostname', containerPath: '/etc/hostname' },
-] as const;
 
 interface Watch {
   finalizing?: Promise<void>;
@@ -125,7 +119,7 @@ export class SandboxRuntime implements ContainerRuntime {
     await attachSandboxNetwork(this.opts.network, rec);
     try {
       await this.persist(async () => {
-        await this.writePodFiles(rec);
+        await writePodFiles(this.podDir(rec.id), rec);
         await this.store.saveSandbox(rec);
       }, `cannot record pod sandbox ${config.metadata.namespace}/${config.metadata.name}`);
     } catch (err) {
@@ -239,56 +233,11 @@ export class SandboxRuntime implements ContainerRuntime {
     const sandbox = this.sandboxes.get(rec.sandboxId);
     if (sandbox?.state !== 'SANDBOX_READY') return this.failStart(rec, `pod sandbox ${rec.sandboxId} is not ready`);
     const bundle = this.bundleDir(id);
-    const rootfs = path.join(bundle, 'rootfs');
-    try {
-      await mountOverlay({ upper: path.join(bundle, 'upper'), work: path.join(bundle, 'work'), target: rootfs });
-    } catch (err) {
-      return this.failStart(rec, `cannot mount the root filesystem: ${errorMessage(err)}`);
-    }
-    const env = containerEnvironment(rec.config.env, rec.hostname);
-    const cwd = containerWorkingDir(rec.config.workingDir);
-    if (!path.isAbsolute(cwd)) return this.failStart(rec, `cwd property must be an absolute path: ${JSON.stringify(cwd)}`);
-    const exe = await resolveInContainer(rec.config.command[0]!, env.PATH ?? '', cwd, rootfs, rec.config.mounts);
-    if (!exe.ok) return this.failStart(rec, exe.message);
-    const argv = [exe.path, ...rec.config.command.slice(1), ...rec.config.args];
-    if (rec.config.tty) {
-      // The container's terminal comes from util-linux `script` in its root filesystem, as exec -t's does.
-      const script = await resolveInContainer('script', env.PATH || '/usr/bin:/bin', '/', rootfs, rec.config.mounts);
-      if (!script.ok) return this.failStart(rec, 'tty: true needs util-linux script in the container to give it a terminal');
-      argv.splice(0, argv.length, script.path, ...scriptArgs(argv));
-      env.TERM ??= 'xterm';
-    }
-
-    const exitFile = path.join(this.statusDir(id), 'exit');
-    await unlink(exitFile).catch(() => {});
+    await unlink(path.join(this.statusDir(id), 'exit')).catch(() => {});
     await unlink(this.store.killedMarker(id)).catch(() => {});
-    const security = await securityInput(rootfs, rec.config.securityContext, rec.config.devices);
-    try {
-      // The wrapper runs as the container's user and must be able to leave its exit status.
-      await chown(this.statusDir(id), security.user.uid, security.user.gid);
-    } catch (err) {
-      return this.failStart(rec, `cannot prepare the container's status directory: ${errorMessage(err)}`);
-    }
-    const spec = ociSpec({
-      ...security,
-      rootfs,
-      hostname: rec.hostname,
-      args: ['/bin/sh', ...wrapperArgv(`${STATUS_MOUNT}/exit`, env.PWD, argv[0]!, argv.slice(1), hasStdinPipe(rec.config) ? `${STATUS_MOUNT}/${STDIN_CLOSE_FIFO}` : '')],
-      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      cwd,
-      podFiles: POD_FILES.map((f) => ({ containerPath: f.containerPath, hostPath: path.join(this.podDir(rec.sandboxId), f.file) })),
-      mounts: rec.config.mounts,
-      statusDir: { hostPath: this.statusDir(id), containerPath: STATUS_MOUNT },
-      cgroupsPath: this.containerCgroup(rec),
-      resources: rec.config.resources,
-      hostNetwork: !sandbox.network,
-      netnsPath: sandbox.networkReleased ? undefined : sandbox.network?.netnsPath,
-    });
-    try {
-      await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
-    } catch (err) {
-      return this.failStart(rec, `cannot write the OCI bundle: ${errorMessage(err)}`);
-    }
+    const podFiles = podFileMounts(this.podDir(rec.sandboxId));
+    const why = await prepareBundle({ rec, sandbox, bundle, statusDir: this.statusDir(id), podFiles, cgroupsPath: this.containerCgroup(rec) });
+    if (why) return this.failStart(rec, why);
     const writer = rec.logPath ? this.newLogWriter(rec) : undefined;
     try {
       await writer?.open();
@@ -578,18 +527,6 @@ export class SandboxRuntime implements ContainerRuntime {
     throw new RuntimeError('RunContainerError', message);
   }
 
-  private async writePodFiles(rec: SandboxRecord): Promise<void> {
-    const dir = this.podDir(rec.id);
-    await mkdir(dir, { recursive: true });
-    const [hostHosts, hostResolv] = await Promise.all([readFile('/etc/hosts', 'utf8').catch(() => ''), readFile('/etc/resolv.conf', 'utf8').catch(() => '')]);
-    // Without a namespace of its own (host mode) a pod sees the node's network, and its hosts file.
-    await writeFile(path.join(dir, 'hosts'), hostsFile({ hostNetwork: rec.config.hostNetwork || !rec.network, hostHosts, hostname: rec.config.hostname, podIPs: rec.network?.ips }));
-    // TODO(issue 6): a bridge pod has no route to the host's resolvers; the cluster DNS at
-    // 10.43.0.10 (which forwards other names to them) becomes its nameserver once it exists.
-    await writeFile(path.join(dir, 'resolv.conf'), resolvConf(rec.config.dns, hostResolv));
-    await writeFile(path.join(dir, 'hostname'), `${rec.config.hostname}\n`);
-  }
-
   private newLogWriter(rec: ContainerRecord): CriLogWriter {
     return new CriLogWriter({ path: rec.logPath, maxBytes: this.opts.logMaxBytes, maxFiles: this.opts.logMaxFiles, onError: (err) => this.logError(rec, 'log', err) });
   }
@@ -666,7 +603,3 @@ function killQuietly(pid: number): void {
     // already gone
   }
 }
-
-
-
-
