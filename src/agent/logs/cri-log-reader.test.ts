@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { eventually } from '../../../test/support/eventually.js';
-import { listRotatedLogFiles, parseCriLine, parseCriTimestamp, readContainerLogs, type LogOptions, type LogReadControl } from './cri-log-reader.js';
+import { parseCriLine, parseCriTimestamp } from './cri-format.js';
+import { listRotatedLogFiles, readContainerLogs, type LogOptions, type LogReadControl } from './cri-log-reader.js';
 
 /** A record at 2024-05-01T10:00:<sec>.<ns>Z. */
 function rec(sec: number, stream: 'stdout' | 'stderr', tag: string, content: string, ns = '000000000'): string {

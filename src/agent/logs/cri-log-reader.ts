@@ -3,10 +3,8 @@
  * follows the kubelet's ReadLogs (pkg/kubelet/kuberuntime/logs/logs.go) and extends it to the
  * rotated files kept beside the live one, which the kubelet itself does not read.
  *
- * A record is `<RFC3339Nano> <stdout|stderr> <tag> <content>\n`; a tag starting with `P` marks a
- * partial record whose line continues in the next record, anything else (`F`) a full one. Rotated
- * files are `<path>.<YYYYMMDD-HHMMSS>[.N]`; the files in order are the rotated ones, oldest
- * first, then `<path>`.
+ * Records are parsed by cri-format.ts. Rotated files are `<path>.<YYYYMMDD-HHMMSS>[.N]`; the
+ * files in order are the rotated ones, oldest first, then `<path>`.
  *
  * As in the kubelet:
  * - records are written out one by one: a partial record's content without a newline, a full
@@ -23,8 +21,10 @@ import type { Stats } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { type LogStream, type SecondMemo, parseCriRecord } from './cri-format.js';
 
-export type LogStream = 'stdout' | 'stderr';
+export type { LogStream } from './cri-format.js';
+
 
 export interface LogOptions {
   /** Keep streaming new records, across rotations, until the signal aborts or the container is done. */
@@ -52,33 +52,7 @@ export interface LogReadControl {
   onPositioned?: () => void;
 }
 
-export interface CriLine {
-  /** The timestamp as written in the file. */
-  time: string;
-  stream: LogStream;
-  partial: boolean;
-  content: string;
-}
-
-export interface CriTime {
-  /** The timestamp as written. */
-  text: string;
-  /** Unix ms, fraction below the millisecond truncated. */
-  unixMs: number;
-  /** The kubelet's output form: RFC3339 with exactly 9 fractional digits, `Z` for a zero offset. */
-  fixed: string;
-}
-
-interface CriRecord {
-  time: CriTime;
-  stream: LogStream;
-  partial: boolean;
-  content: Buffer;
-}
-
 const NL = 0x0a;
-const SPACE = 0x20;
-const COLON = 0x3a;
 const NEWLINE = Buffer.from('\n');
 const CHUNK_BYTES = 64 * 1024;
 /** Enough of a record to parse its header when scanning backwards. */
@@ -87,80 +61,7 @@ const HEAD_BYTES = 128;
 const MAX_RECORD_BYTES = 4 * 1024 * 1024;
 const DEFAULT_POLL_MS = 200;
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:\d{2})$/;
 const ROTATED_SUFFIX = /^\.(\d{8}-\d{6})(?:\.(\d+))?$/;
-
-/** The last whole second converted, kept per read: neighbouring records share their second. */
-interface SecondMemo {
-  key: string;
-  unixMs: number | undefined;
-}
-
-function secondToUnixMs(m: RegExpExecArray, key: string, memo: SecondMemo | undefined): number | undefined {
-  if (memo && key === memo.key) return memo.unixMs;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  let unixMs: number | undefined;
-  const zone = m[8]!;
-  const offsetHours = zone === 'Z' ? 0 : Number(zone.slice(1, 3));
-  const offsetMinutes = zone === 'Z' ? 0 : Number(zone.slice(4, 6));
-  if (month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59) {
-    const date = new Date(0);
-    date.setUTCFullYear(year, month - 1, day);
-    if (date.getUTCDate() === day) {
-      date.setUTCHours(hour, minute, second, 0);
-      unixMs = date.getTime() - (zone[0] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-    }
-  }
-  if (memo) {
-    memo.key = key;
-    memo.unixMs = unixMs;
-  }
-  return unixMs;
-}
-
-/** Parses an RFC3339 timestamp with optional fraction (Go's RFC3339Nano, leniently as the kubelet does). */
-export function parseCriTimestamp(text: string): CriTime | undefined {
-  return parseTimestamp(text, undefined);
-}
-
-function parseTimestamp(text: string, memo: SecondMemo | undefined): CriTime | undefined {
-  const m = TIMESTAMP.exec(text);
-  if (!m) return undefined;
-  const zone = m[8]!;
-  const secondMs = secondToUnixMs(m, text.slice(0, 19) + zone, memo);
-  if (secondMs === undefined) return undefined;
-  // Digits beyond nanoseconds are dropped, as Go does.
-  const nanos = (m[7] ?? '').slice(0, 9).padEnd(9, '0');
-  const zeroOffset = zone === 'Z' || zone.slice(1) === '00:00';
-  return { text, unixMs: secondMs + Number(nanos.slice(0, 3)), fixed: `${text.slice(0, 19)}.${nanos}${zeroOffset ? 'Z' : zone}` };
-}
-
-/** Parses one record without its newline; undefined when it is not a CRI log record. */
-function parseCriRecord(line: Buffer, memo?: SecondMemo): CriRecord | undefined {
-  const afterTime = line.indexOf(SPACE);
-  if (afterTime < 0) return undefined;
-  const time = parseTimestamp(line.toString('latin1', 0, afterTime), memo);
-  if (!time) return undefined;
-  const afterStream = line.indexOf(SPACE, afterTime + 1);
-  if (afterStream < 0) return undefined;
-  const stream = line.toString('latin1', afterTime + 1, afterStream);
-  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
-  const afterTags = line.indexOf(SPACE, afterStream + 1);
-  if (afterTags < 0) return undefined;
-  // Tags are `:`-separated; only the first one (P or F) means anything today.
-  const colon = line.indexOf(COLON, afterStream + 1);
-  const firstTagEnd = colon >= 0 && colon < afterTags ? colon : afterTags;
-  const partial = firstTagEnd - afterStream === 2 && line[afterStream + 1] === 0x50; // 'P'
-  return { time, stream, partial, content: line.subarray(afterTags + 1) };
-}
-
-/** Parses one CRI log record (a trailing newline is ignored); undefined when it is malformed. */
-export function parseCriLine(line: string): CriLine | undefined {
-  const text = line.endsWith('\n') ? line.slice(0, -1) : line;
-  const record = parseCriRecord(Buffer.from(text, 'utf8'));
-  if (!record) return undefined;
-  return { time: record.time.text, stream: record.stream, partial: record.partial, content: record.content.toString('utf8') };
-}
 
 /** Orders rotated files of `logPath` oldest first (stamp, then `.N`); '' sorts before every name. */
 function compareRotatedNames(logPath: string, a: string, b: string): number {
