@@ -16,31 +16,13 @@ import { simAnnotations } from '../../src/sim/sim-options.js';
 import { startSimulatedNodes } from '../../src/sim/simulated-nodes.js';
 import { createLogger } from '../../src/util/logger.js';
 import { kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const kubectlBin = kubectlPath();
 const podsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
 const rsRef: ResourceRef = { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true };
 const pdbRef: ResourceRef = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true };
-
-/** Resolves with the object once `pred` holds for it (undefined: deleted), watching; fails after `timeoutMs`. */
-async function waitFor<T>(client: ApiClient, ref: ResourceRef, namespace: string | undefined, name: string, pred: (o: T | undefined) => boolean, timeoutMs = 30_000): Promise<T | undefined> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  const fieldSelector = `metadata.name=${name}`;
-  const list = await client.list<T>(ref, { namespace, fieldSelector });
-  let last: T | undefined = list.items[0];
-  if (pred(last)) return last;
-  try {
-    for await (const ev of client.watch<T>(ref, { namespace, fieldSelector, resourceVersion: list.metadata.resourceVersion, signal })) {
-      if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') continue;
-      last = ev.type === 'DELETED' ? undefined : ev.object;
-      if (pred(last)) return last;
-    }
-  } catch (e) {
-    if (!signal.aborted) throw e;
-  }
-  throw new Error(`timed out waiting for ${ref.plural} ${name}; last seen: ${JSON.stringify(last)}`);
-}
 
 /** kubectl without blocking the event loop (the simulated kubelets run in this process). */
 function kubectlAsync(srv: ServerHandle, args: string[]): Promise<{ code: number | null; out: string }> {

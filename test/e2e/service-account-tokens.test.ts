@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiHttp, type ApiHttp } from '../support/api-http.js';
 import { kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { eventually } from '../support/eventually.js';
 
 const haveKubectl = kubectlPath() !== undefined;
 const ns = 'sa-e2e';
@@ -23,16 +24,6 @@ interface PodSpec {
 }
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown> & { 'kubernetes.io': Record<string, { name: string; uid: string }> };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('service-account tokens', { skip: haveKubectl ? false : 'kubectl is not installed' }, () => {
   let srv: ServerHandle;
@@ -142,7 +133,7 @@ describe('service-account tokens', { skip: haveKubectl ? false : 'kubectl is not
     assert.equal(c['kubernetes.io'].pod.name, 'holder');
     assert.equal((await as(token)).code, 200);
     kc(srv, ['delete', 'pod', 'holder', '-n', ns, '--wait=false']);
-    await until('the pod to be gone', async () => ((await api.send('GET', `${pods}/holder`)).code === 404 ? true : undefined));
+    await eventually('the pod to be gone', async () => ((await api.send('GET', `${pods}/holder`)).code === 404 ? true : undefined));
     assert.equal((await as(token)).code, 401);
     const wrong = kubectl(srv, ['create', 'token', 'default', '-n', ns, '--bound-object-kind', 'Pod', '--bound-object-name', 'holder']);
     assert.notEqual(wrong.code, 0);

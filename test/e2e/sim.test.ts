@@ -14,28 +14,13 @@ import { simAnnotations } from '../../src/sim/sim-options.js';
 import { startSimulatedNodes } from '../../src/sim/simulated-nodes.js';
 import { createLogger } from '../../src/util/logger.js';
 import { kc, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const haveKubectl = kubectlPath() !== undefined;
 const podsRef: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 const nodesRef: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
 const leasesRef: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true };
 
-type Obj = ApiObject & Record<string, unknown>;
-
-/** Resolves with the object once `pred` holds for it (undefined: deleted), watching; fails after `timeoutMs`. */
-async function waitFor<T = Obj>(client: ApiClient, ref: ResourceRef, namespace: string | undefined, name: string, pred: (o: T | undefined) => boolean, timeoutMs = 20_000): Promise<T | undefined> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  const fieldSelector = `metadata.name=${name}`;
-  const list = await client.list<T>(ref, { namespace, fieldSelector });
-  let last: T | undefined = list.items[0];
-  if (pred(last)) return last;
-  for await (const ev of client.watch<T>(ref, { namespace, fieldSelector, resourceVersion: list.metadata.resourceVersion, signal })) {
-    if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') continue;
-    last = ev.type === 'DELETED' ? undefined : ev.object;
-    if (pred(last)) return last;
-  }
-  throw new Error(`timed out waiting for ${ref.plural} ${name}; last seen: ${JSON.stringify(last)}`);
-}
 
 const podCondition = (p: Pod | undefined, type: string) => p?.status?.conditions?.find((c) => c.type === type)?.status;
 
