@@ -166,8 +166,8 @@ export function bridgeSkip(): string | false {
 /**
  * Bridge-mode servers share the machine's one bridge and its fixed pod and Service ranges, so test
  * files that start them take turns: the first such server of a test process takes a lock that the
- * process holds until it exits (a file may stop and restart its server). A lock whose holder died
- * is taken over.
+ * process holds until it exits (a file may stop and restart its server), then deletes the bridge.
+ * A lock whose holder died is taken over.
  */
 const bridgeLock = join(tmpdir(), 'capstan-e2e-bridge.lock');
 let bridgeLockHeld = false;
@@ -179,7 +179,11 @@ async function holdBridgeLock(): Promise<void> {
       mkdirSync(bridgeLock);
       writeFileSync(join(bridgeLock, 'owner'), String(process.pid));
       bridgeLockHeld = true;
-      process.once('exit', () => rmSync(bridgeLock, { recursive: true, force: true }));
+      process.once('exit', () => {
+        // The bridge outlives its servers (as a CNI bridge does); the last user of the turn removes it.
+        spawnSync('ip', ['link', 'delete', 'capstan0']);
+        rmSync(bridgeLock, { recursive: true, force: true });
+      });
       return;
     } catch {
       let owner = 0;

@@ -1,9 +1,11 @@
 /**
  * One TCP listener of the service proxy: every accepted connection is routed to an endpoint (the
  * `route` callback, read per connection so endpoint changes apply without reopening the socket)
- * and piped both ways, half-close included. An endpoint that refuses the connection is skipped in
- * favour of another; with no endpoint the client's connection is reset at once (kube-proxy
- * rejects it). Connections are registered in the tracker under their Service port and endpoint.
+ * and piped both ways, half-close included. Dialling an endpoint is given a short time that grows
+ * with each try (250 ms, 500 ms, 1 s, 2 s, as the userspace kube-proxy did): an endpoint that
+ * refuses or does not answer in time (a pod whose network is already gone) is skipped in favour of
+ * another, and once every endpoint was tried they are tried again until the tries run out. With
+ * no endpoint the client's connection is reset at once (kube-proxy rejects it). Connections are registered in the tracker under their Service port and endpoint.
  */
 import net from 'node:net';
 import type { ConnectionTracker } from './connection-tracker.js';
@@ -20,10 +22,12 @@ export interface TcpProxyOptions {
   /** The endpoint for a new connection from `clientIP`, skipping `exclude`; undefined rejects it. */
   route(clientIP: string, exclude: ReadonlySet<string>): Route | undefined;
   tracker: ConnectionTracker;
-  /** Endpoints tried per connection before giving up (default 3). */
-  maxAttempts?: number;
-  connectTimeoutMs?: number;
+  /** The dial timeout of each try, in order; as many tries as entries (default: the userspace kube-proxy's). */
+  dialTimeoutsMs?: readonly number[];
 }
+
+/** The userspace kube-proxy's EndpointDialTimeouts. */
+export const defaultDialTimeoutsMs: readonly number[] = [250, 500, 1000, 2000];
 
 export class TcpProxy {
   private server?: net.Server;
@@ -58,9 +62,19 @@ export class TcpProxy {
     client.once('close', () => this.sockets.delete(client));
     client.on('error', () => undefined);
     const clientIP = client.remoteAddress ?? '';
+    const timeouts = this.opts.dialTimeoutsMs ?? defaultDialTimeoutsMs;
     const tried = new Set<string>();
+    let tries = 0;
     const attempt = () => {
-      const route = tried.size < (this.opts.maxAttempts ?? 3) ? this.opts.route(clientIP, tried) : undefined;
+      let route: Route | undefined;
+      if (tries < timeouts.length) {
+        route = this.opts.route(clientIP, tried);
+        // Every endpoint failed once: go round again with the longer timeouts.
+        if (!route && tried.size) {
+          tried.clear();
+          route = this.opts.route(clientIP, tried);
+        }
+      }
       if (!route || client.destroyed) {
         client.resetAndDestroy();
         return;
@@ -69,7 +83,7 @@ export class TcpProxy {
       tried.add(key);
       const backend = net.connect({ host: route.endpoint.ip, port: route.endpoint.port, allowHalfOpen: true });
       this.sockets.add(backend);
-      backend.setTimeout(this.opts.connectTimeoutMs ?? 10_000);
+      backend.setTimeout(timeouts[tries++]!);
       const beforeConnect = () => {
         backend.destroy();
         client.off('close', clientGone);
