@@ -7,6 +7,7 @@
 //   FAIL_INDEXES  comma-separated shards that fail once (a marker named after JOB_UID, in
 //                 CHECKPOINT_DIR or else the temp dir, records that the failure happened)
 //   FAIL_EXIT_CODE  exit code of that failure (default 1; e.g. 143 for a preemption a podFailurePolicy ignores)
+//   FAIL_EXIT_CODES  per shard, overriding FAIL_EXIT_CODE: "1:1,2:143" (shard 1 exits 1, shard 2 exits 143)
 //   ALLOCATE_MB  allocate and touch this much memory, 16 MiB per step (a runaway job), then keep it
 //   GPU_CHECK  when "true", log the devices the node agent gave (NVIDIA_VISIBLE_DEVICES)
 // Runs with plain Node.js (no dependencies), either as a file or as `node -e "$(TRAINER_JS)"`.
@@ -61,7 +62,8 @@ async function main() {
     log('epoch done', { epoch: state.epoch, epochs, loss: state.loss, checkpoint: ckptFile || null });
     if (failing && e === 0 && !fs.existsSync(marker)) {
       fs.writeFileSync(marker, String(Date.now()));
-      const code = Number(env.FAIL_EXIT_CODE || 1);
+      const perShard = new Map((env.FAIL_EXIT_CODES || '').split(',').filter(Boolean).map((p) => p.split(':').map(Number)));
+      const code = perShard.get(shard) ?? Number(env.FAIL_EXIT_CODE || 1);
       log('failing as asked', { exitCode: code });
       process.exit(code);
     }
