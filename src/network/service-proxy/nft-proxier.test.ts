@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../util/logger.js';
-import { NftProxier } from './nft-proxier.js';
+import { NftProxier, nftablesProblem } from './nft-proxier.js';
+import { parseProxyModeFlag } from './service-proxy.js';
 import type { NftEntry } from './nft-ruleset.js';
 
 const logger = createLogger('error');
@@ -81,4 +82,11 @@ test('a failed load is retried with the newest plan', async () => {
   await new Promise((r) => setImmediate(r));
   nft.release();
   await closing;
+});
+
+test('nftables mode is refused without root, and --proxy-mode takes only its two values', async () => {
+  assert.equal(await nftablesProblem(1000), 'it needs root');
+  assert.equal(parseProxyModeFlag(undefined), 'userspace');
+  assert.equal(parseProxyModeFlag('nftables'), 'nftables');
+  assert.throws(() => parseProxyModeFlag('iptables'), /invalid --proxy-mode "iptables": must be userspace or nftables/);
 });
