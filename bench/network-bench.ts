@@ -138,7 +138,7 @@ function manifests(podPort: number, gatewayPort: number): { path: string; body: 
 }
 
 /** Kills the process group of every container the server's agent started (a safety net). */
-function killContainers(dataDir: string): void {
+export function killContainers(dataDir: string): void {
   const root = join(dataDir, 'agent', 'runtime', 'containers');
   if (!existsSync(root)) return;
   for (const id of readdirSync(root)) {

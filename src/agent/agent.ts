@@ -19,7 +19,8 @@ import { type Clock, realClock, sleep } from '../client/clock.js';
 import { Informer } from '../client/informer.js';
 import { listWatcherFor } from '../client/list-watch.js';
 import { ApiEventRecorder } from '../controllers/events.js';
-import { ServiceProxy } from '../network/service-proxy/service-proxy.js';
+import { nftablesProblem } from '../network/service-proxy/nft-proxier.js';
+import { type ProxyMode, ServiceProxy } from '../network/service-proxy/service-proxy.js';
 import { type NodeDns, podDnsConfig } from './pod/pod-dns.js';
 import { LoopbackAddresses } from './network/loopback-addresses.js';
 import { HostPortForwarder } from './network/host-ports.js';
@@ -42,7 +43,7 @@ import { type RuntimeWanted, detectRuntime } from './runtime/detect.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { type NetworkChoice, type NetworkWanted, chooseNetworkMode, findCniPlugins, haveIproute } from './network/mode.js';
 import { CniPodNetwork } from './network/pod-network.js';
-import { DEFAULT_SERVICE_CIDR } from './network/cni-config.js';
+import { BRIDGE_NAME, DEFAULT_SERVICE_CIDR } from './network/cni-config.js';
 
 export interface AgentOptions extends NodeSetup {
   /** State: runtime state, pod logs. */
@@ -84,6 +85,8 @@ export interface AgentOptions extends NodeSetup {
   resolvConfPath?: string;
   /** Do not run the service proxy (`--disable-service-proxy`). */
   disableServiceProxy?: boolean;
+  /** The service proxy's data plane (`--proxy-mode`, default userspace). */
+  proxyMode?: ProxyMode;
   /** Makes a ClusterIP local before the service proxy listens on it (bridge mode); none in host mode. */
   ensureLocalAddress?: (ip: string) => void | Promise<void>;
   /** Called once the Node is registered and pods are being handled. */
@@ -126,6 +129,9 @@ export class NodeAgent {
     signal.addEventListener('abort', onAbort, { once: true });
     const logRoot = join(opts.dataDir, 'pods');
     await mkdir(logRoot, { recursive: true });
+    const proxyMode = opts.disableServiceProxy ? 'userspace' : (opts.proxyMode ?? 'userspace');
+    const nftProblem = proxyMode === 'nftables' ? await nftablesProblem() : undefined;
+    if (nftProblem) throw new Error(`--proxy-mode nftables cannot run here: ${nftProblem}`);
     const networkChoice: NetworkChoice = chooseNetworkMode(opts.network ?? 'auto', { uid: process.getuid?.(), plugins: await findCniPlugins(opts.cniBinDir), iproute: await haveIproute() });
     log.info('pod network mode', { mode: networkChoice.mode, why: networkChoice.why });
     const network =
@@ -177,7 +183,9 @@ export class NodeAgent {
       if (!opts.disableServiceProxy) {
         // In bridge mode ClusterIPs live on the host's loopback interface (127/8 ones are local already).
         const ensureLocalAddress = opts.ensureLocalAddress ?? (networkChoice.mode === 'bridge' ? (ip: string) => loopback.ensure(ip) : undefined);
-        const proxy = new ServiceProxy(client, { nodeName: opts.nodeName, logger: log.child('service-proxy'), clock: this.clock, recorder: recorder.forComponent('kube-proxy'), ensureLocalAddress });
+        // nftables mode: pods' DNATed connections back onto the bridge are masqueraded (nft-ruleset.ts).
+        const bridge = networkChoice.mode === 'bridge' ? { name: BRIDGE_NAME, podCidr: opts.clusterCidr ?? '10.42.0.0/16' } : undefined;
+        const proxy = new ServiceProxy(client, { nodeName: opts.nodeName, logger: log.child('service-proxy'), clock: this.clock, recorder: recorder.forComponent('kube-proxy'), ensureLocalAddress, mode: proxyMode, bridge });
         running.push(proxy.run(inner.signal).catch((e: Error) => log.error('service proxy failed', { error: e.message })));
       }
       const nodeDns: NodeDns = {

@@ -11,7 +11,7 @@ import { NodeAgent } from '../agent/agent.js';
 import { ApiClient } from '../client/api-client.js';
 import { type ClientConfig, loadKubeconfig } from '../client/client-config.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
-import { agentFlagHelp, agentFlagOptions, parseAgentFlags, type AgentFlags } from './agent-flags.js';
+import { agentFlagHelp, agentFlagOptions, checkProxyMode, parseAgentFlags, type AgentFlags } from './agent-flags.js';
 import { capstanVersion } from './version.js';
 import { parseIpv4Cidr } from '../controllers/nodeipam/cidr-set.js';
 
@@ -71,6 +71,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   try {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${JSON.stringify(args.port)}`);
     flags = parseAgentFlags(args);
+    await checkProxyMode(flags);
     if (args['cluster-cidr'] && !parseIpv4Cidr(args['cluster-cidr'])) throw new Error(`invalid --cluster-cidr ${JSON.stringify(args['cluster-cidr'])}: must be an IPv4 CIDR such as 10.42.0.0/16`);
     logger = createLogger(parseLogLevel(args['log-level'] ?? args.v));
     if (!args.kubeconfig && !(args.server && args.token && args['ca-file'])) throw new Error('either --kubeconfig or all of --server, --token and --ca-file are required');

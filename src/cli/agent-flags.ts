@@ -8,6 +8,8 @@ import type { NodeFlags } from '../agent/node/node-flags.js';
 import { nodeFlagHelp, nodeFlagOptions, parseNodeFlags } from '../agent/node/node-flags.js';
 import type { RuntimeWanted } from '../agent/runtime/detect.js';
 import { type NetworkWanted, parseNetworkFlag } from '../agent/network/mode.js';
+import { nftablesProblem } from '../network/service-proxy/nft-proxier.js';
+import { type ProxyMode, parseProxyModeFlag } from '../network/service-proxy/service-proxy.js';
 
 export const agentFlagOptions = {
   ...nodeFlagOptions,
@@ -21,6 +23,7 @@ export const agentFlagOptions = {
   network: { type: 'string' },
   'cni-bin-dir': { type: 'string' },
   'disable-service-proxy': { type: 'boolean' },
+  'proxy-mode': { type: 'string' },
 } as const;
 
 export const agentFlagHelp = `  --container-runtime NAME     auto (default: sandbox when root with runc installed, else process), process or sandbox
@@ -28,6 +31,9 @@ export const agentFlagHelp = `  --container-runtime NAME     auto (default: sand
                                loopback plugins installed, else host), bridge or host
   --cni-bin-dir DIR            where to look first for the CNI plugins (then /usr/lib/cni, /opt/cni/bin)
   --disable-service-proxy      do not run the service proxy (ClusterIP, NodePort and LoadBalancer listeners) in this agent
+  --proxy-mode MODE            userspace (default: listeners that forward each connection) or nftables (kernel DNAT
+                               rules in the nftables table ip capstan-proxy; needs root and nft; Services with
+                               sessionAffinity ClientIP stay in userspace)
   --node-name NAME             the Node's name (default: the host name, lower-cased)
   --node-ip IP                 the Node's InternalIP (default: the host's first non-loopback IPv4)
   --max-pods N                 pods this node runs at most (default 110)
@@ -48,6 +54,7 @@ export interface AgentFlags {
   network: NetworkWanted;
   cniBinDir?: string;
   disableServiceProxy: boolean;
+  proxyMode: ProxyMode;
 }
 
 type Args = { [K in keyof typeof agentFlagOptions]?: (typeof agentFlagOptions)[K]['type'] extends 'boolean' ? boolean : string };
@@ -86,5 +93,13 @@ export function parseAgentFlags(args: Args): AgentFlags {
     network: parseNetworkFlag(args.network),
     cniBinDir: args['cni-bin-dir'] || undefined,
     disableServiceProxy: args['disable-service-proxy'] === true,
+    proxyMode: parseProxyModeFlag(args['proxy-mode']),
   };
+}
+
+/** Refuses `--proxy-mode nftables` where it cannot run (checked before anything starts). */
+export async function checkProxyMode(flags: AgentFlags): Promise<void> {
+  if (flags.proxyMode !== 'nftables' || flags.disableServiceProxy) return;
+  const problem = await nftablesProblem();
+  if (problem) throw new Error(`--proxy-mode nftables cannot run here: ${problem}`);
 }

@@ -24,7 +24,7 @@ import { openStore } from '../storage/open-store.js';
 import { parseDuration } from '../util/duration.js';
 import type { ControllerSettings } from '../controllers/context.js';
 import { controllerFlagHelp, controllerFlagOptions, parseControllerFlags } from './controller-flags.js';
-import { type AgentFlags, agentFlagHelp, agentFlagOptions, parseAgentFlags } from './agent-flags.js';
+import { type AgentFlags, agentFlagHelp, agentFlagOptions, checkProxyMode, parseAgentFlags } from './agent-flags.js';
 import { NodeAgent } from '../agent/agent.js';
 import { chooseNetworkMode, findCniPlugins, haveIproute } from '../agent/network/mode.js';
 import { startClusterDns } from '../network/dns/cluster-dns.js';
@@ -153,6 +153,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
     eventTtlMs = parseDuration(args['event-ttl']!);
     settings = parseControllerFlags(args);
     agentFlags = parseAgentFlags(args);
+    if (!args['disable-agent']) await checkProxyMode(agentFlags);
     agentPort = Number(args['agent-port']);
     if (!Number.isInteger(agentPort) || agentPort < 0 || agentPort > 65535) throw new Error(`invalid --agent-port ${JSON.stringify(args['agent-port'])}`);
     ingressPorts = [args['ingress-http-port']!, args['ingress-https-port']!].map((v, i) => {

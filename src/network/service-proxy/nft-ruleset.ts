@@ -1,0 +1,174 @@
+/**
+ * The nftables data plane's rules, as pure functions of the proxy plan (./proxy-rules.ts): which
+ * listeners the kernel serves and which stay with the userspace proxy, and the text of the one
+ * table that `nft -f -` loads in a single transaction. The layout follows kube-proxy's nftables
+ * mode (`pkg/proxy/nftables/proxier.go`) in spirit, much reduced: a verdict map from
+ * `address . protocol . port` to a per-Service-port chain that DNATs to an endpoint picked with
+ * `numgen random`, looked up from a prerouting nat chain (traffic from pods and from outside) and
+ * an output nat chain (traffic from the node itself), and a second map that sends new connections
+ * to Service ports without usable endpoints to a chain that rejects them.
+ */
+import { createHash } from 'node:crypto';
+import { endpointKey, type ListenerSpec, type ProxyPlan, type ProxyProtocol, usableEndpoints } from './proxy-rules.js';
+
+/** The table the agent owns; nothing else in the ruleset is read or written. */
+export const NFT_TABLE = 'capstan-proxy';
+
+/** A listener the kernel serves: a DNAT chain when it has usable endpoints, else a reject. */
+export interface NftEntry {
+  key: string;
+  ip: string;
+  port: number;
+  protocol: ProxyProtocol;
+  kind: ListenerSpec['kind'];
+  /** The DNAT chain's name; undefined when the Service port has no usable endpoint (rejected). */
+  chain?: string;
+  endpoints: { ip: string; port: number }[];
+}
+
+export interface NftSplit {
+  kernel: NftEntry[];
+  /** The part of the plan left to the userspace proxy (same rules, fewer listeners). */
+  userspace: ProxyPlan;
+  /** Service port ids served in userspace, with why (for the log). */
+  userspaceWhy: Map<string, string>;
+}
+
+export interface NftSplitOptions {
+  nodeName: string;
+  /**
+   * Bridge pod networking: pods' packets reach the node through the bridge, so a DNAT to a
+   * loopback address cannot work for them, and a packet from the node to a loopback address
+   * cannot be sent to a pod. Service ports with loopback endpoints, and NodePort/LoadBalancer
+   * listeners on loopback addresses, stay in userspace there.
+   */
+  bridge: boolean;
+}
+
+const isIPv4 = (ip: string) => /^\d+\.\d+\.\d+\.\d+$/.test(ip);
+const isLoopback = (ip: string) => ip.startsWith('127.');
+
+/** Why a Service port cannot be served by the kernel, or undefined when it can. */
+function userspaceReason(plan: ProxyPlan, ruleId: string, o: NftSplitOptions): string | undefined {
+  const rule = plan.rules.get(ruleId);
+  if (!rule) return 'no rule';
+  if (rule.affinitySeconds !== undefined) return 'sessionAffinity ClientIP';
+  if (rule.endpoints.some((e) => !isIPv4(e.ip))) return 'IPv6 endpoints';
+  if (o.bridge && rule.endpoints.some((e) => isLoopback(e.ip))) return 'endpoints on loopback addresses';
+  return undefined;
+}
+
+/** Splits a plan between the kernel and the userspace proxy; kernel entries sorted by key. */
+export function splitPlan(plan: ProxyPlan, o: NftSplitOptions): NftSplit {
+  const kernel: NftEntry[] = [];
+  const userspace: ListenerSpec[] = [];
+  const userspaceWhy = new Map<string, string>();
+  for (const l of plan.listeners) {
+    const why = userspaceReason(plan, l.ruleId, o);
+    if (why) userspaceWhy.set(l.ruleId, why);
+    // A loopback NodePort/LoadBalancer address in bridge mode: the node's packet from 127.0.0.1
+    // cannot be DNATed onto the bridge (kube-proxy's nftables mode does not serve those at all).
+    if (why || !isIPv4(l.ip) || (o.bridge && l.kind !== 'ClusterIP' && isLoopback(l.ip))) {
+      userspace.push(l);
+      continue;
+    }
+    const rule = plan.rules.get(l.ruleId)!;
+    const endpoints = usableEndpoints(rule, l.scope, o.nodeName)
+      .map((e) => ({ ip: e.ip, port: e.port }))
+      .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
+    kernel.push({ key: l.key, ip: l.ip, port: l.port, protocol: l.protocol, kind: l.kind, chain: endpoints.length ? chainName(l.ruleId, l.scope) : undefined, endpoints });
+  }
+  kernel.sort((a, b) => a.key.localeCompare(b.key));
+  return { kernel, userspace: { rules: plan.rules, listeners: userspace, unsupported: plan.unsupported }, userspaceWhy };
+}
+
+/**
+ * A chain name for one Service port and traffic scope: a short hash (unique) and a readable,
+ * bounded tail. Only characters nft accepts in a bare identifier appear.
+ */
+export function chainName(ruleId: string, scope: 'internal' | 'external'): string {
+  const hash = createHash('sha256').update(`${ruleId}|${scope}`).digest('hex').slice(0, 8);
+  // ruleId is namespace/name:portName/PROTOCOL; nft identifiers take letters, digits, / - _ .
+  const [nsName = '', rest = ''] = ruleId.split(':');
+  const [portName = '', proto = ''] = rest.split('/');
+  const tail = [nsName, proto.toLowerCase(), portName].filter(Boolean).join('/').replace(/[^A-Za-z0-9/_.-]/g, '_').slice(0, 120);
+  return `svc-${hash}-${tail}${scope === 'external' ? '-ext' : ''}`;
+}
+
+export interface NftRulesetOptions {
+  table?: string;
+  /** Bridge mode: masquerade pods' DNATed connections that go back out through this bridge. */
+  bridge?: { name: string; podCidr: string };
+}
+
+const proto = (p: ProxyProtocol) => (p === 'UDP' ? 'udp' : 'tcp');
+
+function dnatRule(e: NftEntry): string {
+  const eps = e.endpoints;
+  const l4 = `meta l4proto ${proto(e.protocol)}`;
+  if (eps.length === 1) return `${l4} dnat to ${eps[0]!.ip}:${eps[0]!.port}`;
+  const elements = eps.map((ep, i) => `${i} : ${ep.ip} . ${ep.port}`).join(', ');
+  return `${l4} dnat to numgen random mod ${eps.length} map { ${elements} }`;
+}
+
+function verdictMap(name: string, elements: string[]): string[] {
+  return [
+    `\tmap ${name} {`,
+    '\t\ttype ipv4_addr . inet_proto . inet_service : verdict',
+    ...(elements.length ? [`\t\telements = {\n${elements.map((e) => `\t\t\t${e}`).join(',\n')}\n\t\t}`] : []),
+    '\t}',
+  ];
+}
+
+function baseChain(name: string, type: 'nat' | 'filter', hook: string, priority: string, rules: string[]): string[] {
+  return [`\tchain ${name} {`, `\t\ttype ${type} hook ${hook} priority ${priority}; policy accept;`, ...rules.map((r) => `\t\t${r}`), '\t}'];
+}
+
+/**
+ * The script that replaces the table in one transaction: it creates the table (so that the
+ * delete never fails), deletes it with everything in it, and defines it anew. Connections already
+ * NATed keep their conntrack entries across a replacement.
+ */
+export function nftRuleset(entries: readonly NftEntry[], o: NftRulesetOptions = {}): string {
+  const table = o.table ?? NFT_TABLE;
+  const services: string[] = [];
+  const rejected: string[] = [];
+  const chains = new Map<string, NftEntry>();
+  for (const e of entries) {
+    const k = `${e.ip} . ${proto(e.protocol)} . ${e.port}`;
+    if (e.chain) {
+      services.push(`${k} : goto ${e.chain}`);
+      if (!chains.has(e.chain)) chains.set(e.chain, e);
+    } else rejected.push(`${k} : goto reject-chain`);
+  }
+  const lookup = 'ip daddr . meta l4proto . th dport vmap @service-ips';
+  const rejectLookup = 'ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services';
+  const lines = [
+    `table ip ${table}`,
+    `delete table ip ${table}`,
+    `table ip ${table} {`,
+    ...verdictMap('service-ips', services),
+    ...verdictMap('no-endpoint-services', rejected),
+    ...baseChain('nat-prerouting', 'nat', 'prerouting', 'dstnat', [lookup]),
+    ...baseChain('nat-output', 'nat', 'output', '-100', [lookup]),
+    // A pod's connection DNATed back onto the bridge is answered over the bridge directly unless
+    // its source is rewritten to the node's: masquerade it (this also makes hairpin work).
+    ...(o.bridge ? baseChain('nat-postrouting', 'nat', 'postrouting', 'srcnat', [`ip saddr ${o.bridge.podCidr} oifname "${o.bridge.name}" ct status dnat masquerade`]) : []),
+    // Before the usual filter chains (priority 0), after conntrack (-200).
+    ...baseChain('filter-input', 'filter', 'input', '-110', [rejectLookup]),
+    ...baseChain('filter-forward', 'filter', 'forward', '-110', [rejectLookup]),
+    ...baseChain('filter-output', 'filter', 'output', '-110', [rejectLookup]),
+    '\tchain reject-chain {',
+    '\t\tmeta l4proto tcp reject with tcp reset',
+    '\t\treject',
+    '\t}',
+    ...[...chains].flatMap(([name, e]) => [`\tchain ${name} {`, `\t\t${dnatRule(e)}`, '\t}']),
+    '}',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The script that removes the table (clean shutdown); the add first makes it succeed when absent. */
+export function nftDeleteTable(table = NFT_TABLE): string {
+  return `table ip ${table}\ndelete table ip ${table}\n`;
+}

@@ -1,0 +1,153 @@
+/**
+ * The nftables service proxy (`--proxy-mode nftables`) end to end, where the machine allows it
+ * (root, nft, the CNI plugins, iproute2; skipped otherwise): a 2-replica Deployment behind a
+ * NodePort Service is reached by its ClusterIP from the host and from a pod, with no userspace
+ * listener on the ClusterIP (the kernel DNATs); the NodePort answers on the node's address (kernel)
+ * and on 127.0.0.1 (userspace, as loopback cannot be DNATed onto the bridge); scaled to 0 the
+ * ClusterIP refuses connections, from the host and from a pod; the table is gone once the server stops.
+ *
+ * The node's address is the machine's own first non-loopback IPv4 (traffic to it stays on the
+ * machine); without one the NodePort is checked on 127.0.0.1 only.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { bridgeSkip, kc, killContainers, kubectl, startServer, type ServerHandle } from './harness.js';
+import { eventually } from '../support/eventually.js';
+
+const nftSkip = spawnSync('nft', ['--version']).status !== 0 ? 'needs nft (Debian package nftables)' : false;
+const skip = bridgeSkip() || nftSkip;
+const PORT = 8080;
+const SERVER_JS = `require('http').createServer((q, s) => s.end(q.url === '/ready' ? 'ok' : process.env.HOSTNAME)).listen(${PORT})`;
+const nodeIP = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+
+const httpGet = (host: string, port: number) =>
+  new Promise<string>((resolve, reject) => {
+    get({ host, port, path: '/', timeout: 5000, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .on('timeout', function (this: { destroy(e: Error): void }) {
+        this.destroy(new Error('timeout'));
+      });
+  });
+
+const nftTable = () => spawnSync('nft', ['list', 'table', 'ip', 'capstan-proxy'], { encoding: 'utf8' });
+
+describe('nftables service proxy (bridge network)', { skip, timeout: 180_000 }, () => {
+  let server: ServerHandle;
+  let dataDir = '';
+  let names: string[] = [];
+  let clusterIP = '';
+  let nodePort = 0;
+  const json = (args: string[]) => JSON.parse(kc(server, [...args, '-o', 'json']));
+
+  before(async () => {
+    server = await startServer({ agent: true, network: 'bridge', keepDataDir: true, extraArgs: ['--proxy-mode', 'nftables', ...(nodeIP ? ['--node-ip', nodeIP] : [])] });
+    dataDir = server.dataDir;
+  });
+  after(async () => {
+    if (server) {
+      kubectl(server, ['delete', 'deployment', '--all', '--wait=true', '--timeout=60s']);
+      await server.stop();
+    }
+    if (dataDir) {
+      killContainers(dataDir);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    spawnSync('ip', ['link', 'delete', 'capstan0']);
+  });
+
+  test('a 2-replica Deployment is reached by ClusterIP from the host and from a pod, through the kernel', async () => {
+    kc(server, ['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              containers: [{ name: 'web', image: 'node', command: [process.execPath, '-e', SERVER_JS], ports: [{ containerPort: PORT }], readinessProbe: { httpGet: { path: '/ready', port: PORT }, periodSeconds: 1 } }],
+            },
+          },
+        },
+      }),
+    });
+    names = await eventually(
+      'two ready replicas',
+      () => {
+        const items = json(['get', 'pods', '-l', 'app=web']).items as { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[];
+        const ready = items.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        return ready.length === 2 ? ready.map((p) => p.metadata.name) : undefined;
+      },
+      60_000,
+    );
+    kc(server, ['expose', 'deployment', 'web', '--type', 'NodePort', '--port', '80', '--target-port', String(PORT)]);
+    const svc = json(['get', 'svc', 'web']);
+    clusterIP = svc.spec.clusterIP;
+    nodePort = svc.spec.ports[0].nodePort;
+    assert.match(clusterIP, /^10\.43\.\d+\.\d+$/);
+    const seen = new Set<string>();
+    await eventually('both replicas through the ClusterIP from the host', async () => {
+      seen.add(await httpGet(clusterIP, 80).catch((e: Error) => `error ${e.message}`));
+      return names.every((n) => seen.has(n)) ? true : undefined;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}: saw ${[...seen].join(', ')}`);
+    });
+    // The kernel carries it: the table DNATs the ClusterIP and no socket listens there.
+    const table = nftTable();
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
+    assert.match(table.stdout, /dnat ip to numgen random mod 2 map/);
+    const listening = spawnSync('ss', ['-Htln', `src ${clusterIP}`], { encoding: 'utf8' });
+    if (listening.status === 0) assert.equal(listening.stdout.trim(), '');
+    // From a pod (through the bridge; the answer comes back through the node's masquerade).
+    const fromPod = new Set<string>();
+    const script = `require('http').get({ host: '${clusterIP}', port: 80, agent: false }, (r) => r.pipe(process.stdout)).on('error', (e) => process.stdout.write('error ' + e.code))`;
+    await eventually('both replicas through the ClusterIP from a pod', () => {
+      fromPod.add(kc(server, ['exec', names[0]!, '--', process.execPath, '-e', script]));
+      return names.every((n) => fromPod.has(n)) ? true : undefined;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}: saw ${[...fromPod].join(', ')}`);
+    });
+  });
+
+  test('the NodePort answers from the host', async () => {
+    if (nodeIP) {
+      assert.match(nftTable().stdout, new RegExp(`${nodeIP.replace(/\./g, '\\.')} \\. tcp \\. ${nodePort} : goto svc-`));
+      assert.ok(names.includes(await eventually('the NodePort on the node address', () => httpGet(nodeIP, nodePort).catch(() => undefined))));
+    }
+    assert.ok(names.includes(await eventually('the NodePort on 127.0.0.1', () => httpGet('127.0.0.1', nodePort).catch(() => undefined))));
+  });
+
+  test('scaled to 0 the ClusterIP refuses connections', async () => {
+    kc(server, ['scale', 'deployment', 'web', '--replicas', '0']);
+    // Once the slice is empty the kernel rejects (before that, the stopping pods refuse by themselves).
+    const rejecting = new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto reject-chain`);
+    await eventually('the ClusterIP in the reject map', () => (rejecting.test(nftTable().stdout) ? true : undefined), 60_000);
+    await assert.rejects(httpGet(clusterIP, 80), { code: 'ECONNREFUSED' });
+    const script = `require('net').connect(80, '${clusterIP}').on('connect', () => process.stdout.write('connected')).on('error', (e) => process.stdout.write(e.code))`;
+    const pod = kc(server, ['run', 'probe', '--image', 'node', '--restart', 'Never', '--command', '--', process.execPath, '-e', script]);
+    assert.match(pod, /created/);
+    await eventually('the probe pod done', () => (json(['get', 'pod', 'probe']).status.phase === 'Succeeded' ? true : undefined), 60_000);
+    assert.equal(kc(server, ['logs', 'probe']), 'ECONNREFUSED');
+    kc(server, ['delete', 'pod', 'probe', '--wait=true']);
+  });
+
+  test('the table is removed when the server stops', async () => {
+    assert.equal(nftTable().status, 0);
+    assert.equal(await server.stop(), 0);
+    assert.notEqual(nftTable().status, 0);
+  });
+});
