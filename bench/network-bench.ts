@@ -31,13 +31,13 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { Connection } from './lib/client.js';
 import { machineBusyMs } from './lib/cpu.js';
 import { cpuOf, freePort, get, startNginx, until, withDescendants, wrk, type WrkResult } from './lib/http-load.js';
 import { isMain } from './lib/main.js';
+import { measureReprogramming } from './lib/reprogramming.js';
 import { newDataDir, startServer, stopAll, stopProcess, type BenchServer } from './lib/server.js';
-import { fmt, passFail, printMachine, printTable, summarize } from './lib/stats.js';
+import { fmt, passFail, printMachine, printTable } from './lib/stats.js';
 
 interface Options {
   threads: number;
@@ -241,60 +241,11 @@ async function dataPlane(server: BenchServer, conn: Connection, o: Options, ingr
 // ---------------------------------------------------------------------------------------------
 // 2. Reprogramming with many Services
 
-async function pool<T>(items: T[], workers: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: workers }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
-
 async function reprogramming(server: BenchServer, o: Options): Promise<void> {
   const backends = await Promise.all(['a', 'b'].map((n) => hostProcess(backendScript, { NAME: n })));
-  const conns = Array.from({ length: 8 }, () => new Connection(server));
   try {
-    const slicesPath = `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`;
-    const sliceFor = (svc: string, backend: number, resourceVersion?: string) => ({
-      apiVersion: 'discovery.k8s.io/v1',
-      kind: 'EndpointSlice',
-      metadata: { name: `${svc}-manual`, namespace: NS, labels: { 'kubernetes.io/service-name': svc }, resourceVersion },
-      addressType: 'IPv4',
-      ports: [{ name: 'http', port: backends[backend]!.port, protocol: 'TCP' }],
-      endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
-    });
-    const names = Array.from({ length: o.services }, (_, i) => `scale-${String(i).padStart(4, '0')}`);
-    const clusterIPs = new Map<string, string>();
-    const t0 = performance.now();
-    let w = 0;
-    await pool(names, conns.length, async (name) => {
-      const conn = conns[w++ % conns.length]!;
-      const svc = await conn.json<Service>('POST', `/api/v1/namespaces/${NS}/services`, { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ name: 'http', port: 80 }] } });
-      clusterIPs.set(name, svc.spec!.clusterIP!);
-      await conn.json('POST', slicesPath, sliceFor(name, 0));
-    });
-    const createdS = (performance.now() - t0) / 1000;
-    // Every Service reachable through the proxy before the timed changes.
-    for (const name of [names[0]!, names[names.length - 1]!]) await until(`${name} through the proxy`, async () => (await get(clusterIPs.get(name)!, 80)).body === 'a', 120_000);
-    const ready = (performance.now() - t0) / 1000;
-    const conn = conns[0]!;
-    const target = names[Math.floor(names.length / 2)]!;
-    const ip = clusterIPs.get(target)!;
-    await until(`${target} through the proxy`, async () => (await get(ip, 80)).body === 'a', 60_000);
-    let slice = await conn.json<EndpointSlice>('GET', `${slicesPath}/${target}-manual`);
-    const samples: number[] = [];
-    for (let i = 1; i <= o.changes; i++) {
-      const want = i % 2 ? 'b' : 'a';
-      const start = performance.now();
-      slice = await conn.json<EndpointSlice>('PUT', `${slicesPath}/${target}-manual`, sliceFor(target, i % 2, slice.metadata!.resourceVersion));
-      await until(`${target} → ${want}`, async () => (await get(ip, 80)).body === want, 30_000, 0);
-      samples.push(performance.now() - start);
-    }
-    const s = summarize(samples);
-    process.stdout.write(
-      `\n## Reprogramming with ${o.services} Services: EndpointSlice write → a new connection to the ClusterIP reaches the new backend (${o.changes} changes; ${o.services} Services + EndpointSlices created in ${createdS.toFixed(1)} s, all proxied ${ready.toFixed(1)} s after the first create)\n`,
-    );
-    printTable(['min ms', 'median ms', 'p99 ms', 'max ms', 'load avg (1 min)', 'goal p99 ≤ 100 ms'], [[fmt(s.min), fmt(s.median), fmt(s.p99), fmt(s.max), loadavg()[0]!.toFixed(2), passFail(s.p99 <= 100)]]);
+    await measureReprogramming(server, { namespace: NS, services: o.services, changes: o.changes, backends: [{ ip: '127.0.0.1', port: backends[0]!.port, body: 'a' }, { ip: '127.0.0.1', port: backends[1]!.port, body: 'b' }] });
   } finally {
-    for (const c of conns) c.close();
     for (const b of backends) await stopProcess(b.proc);
   }
 }

@@ -42,6 +42,13 @@ export function fmt(ms: number, digits = 1): string {
   return Number.isFinite(ms) ? ms.toFixed(digits) : '-';
 }
 
+/** The median (mean of the middle two for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /** min / median / max (and p99 when asked) of a summary, in ms. */
 export function fmtSummary(s: Summary, withP99 = false): string {
   const p99 = withP99 ? ` p99 ${fmt(s.p99)}` : '';
