@@ -39,7 +39,7 @@ import { measureReprogramming } from './lib/reprogramming.js';
 import { newDataDir, startServer, stopAll, stopProcess, type BenchServer } from './lib/server.js';
 import { fmt, passFail, printMachine, printTable } from './lib/stats.js';
 
-interface Options {
+export interface Options {
   threads: number;
   connections: number;
   seconds: number;

@@ -30,7 +30,7 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import { Connection } from './lib/client.js';
 import { get, until, wrk, type WrkResult } from './lib/http-load.js';
 import { isMain } from './lib/main.js';
-import { killContainers } from './network-bench.js';
+import { killContainers, type Options as NetworkBenchOptions } from './network-bench.js';
 import { measureReprogramming, type ReprogramBackend } from './lib/reprogramming.js';
 import { newDataDir, startServer, stopAll, type BenchServer } from './lib/server.js';
 import { fmt, median, passFail, printMachine, printTable } from './lib/stats.js';
@@ -85,15 +85,8 @@ async function main(): Promise<void> {
   }
 }
 
-interface Options {
-  threads: number;
-  connections: number;
-  seconds: number;
-  warmup: number;
-  rounds: number;
-  services: number;
-  changes: number;
-}
+/** network-bench.ts's options, without its choice of targets (this one has three fixed ones). */
+type Options = Omit<NetworkBenchOptions, 'targets'>;
 
 async function run(server: BenchServer, conn: Connection, o: Options): Promise<void> {
   const core = `/api/v1/namespaces/${NS}`;
