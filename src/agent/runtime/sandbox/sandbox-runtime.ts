@@ -9,9 +9,10 @@
  * commands exec'd into it inherit them (runc exec starts from the bundle's process).
  *
  * It shares the process runtime's machinery: the state store, the FIFOs and log pump that carry
- * output into the CRI log, and the /bin/sh wrapper that leaves the exit status in a file (here
+ * output into the CRI log, the /bin/sh wrapper that leaves the exit status in a file (here
  * the wrapper is the container's PID 1 and writes into a directory bind-mounted from the
- * container's state). runc leaves a detached container to the host's init, so exits are found
+ * container's state), and the records and exit watching of ../container-table.ts and
+ * ../container-monitor.ts. runc leaves a detached container to the host's init, so exits are found
  * by watching the wrapper's pid; a new instance on the same root re-adopts running containers.
  * A container the OOM killer hit (its cgroup's oom_kill counter) is reported `OOMKilled`.
  *
@@ -21,9 +22,8 @@
  *   <root>/containers/<id>/status/    the wrapper's exit file
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { CriLogWriter } from '../../logs/cri-log-writer.js';
 import type { Logger } from '../../../util/logger.js';
 import { startHostExec } from '../../streaming/host-exec.js';
 import {
@@ -40,18 +40,18 @@ import {
   type PodSandboxStatus,
   type RuntimeEvents,
 } from '../runtime.js';
+import { ContainerMonitor } from '../container-monitor.js';
+import { ContainerTable } from '../container-table.js';
 import { containerEnvironment, containerWorkingDir } from '../process/container-env.js';
 import { runExecSync } from '../process/exec-sync.js';
-import { decideExit } from '../process/exit-status.js';
-import { closeFd, LogPump, makeFifos, openContainerEnd, STREAMS } from '../process/log-pump.js';
-import { identify, liveness } from '../process/proc.js';
+import { closeFd, type LogPump, makeFifos, openContainerEnd, STREAMS } from '../process/log-pump.js';
+import { identify } from '../process/proc.js';
 import { fifoAttachment, hasStdinPipe, openContainerStdin, STDIN_CLOSE_FIFO, STDIN_FIFO } from '../process/stdin-pipe.js';
-import { StateStore, containerStatus, errorMessage, newId, sandboxStatus, type ContainerRecord, type SandboxRecord } from '../process/state-store.js';
+import { StateStore, errorMessage, type ContainerRecord } from '../process/state-store.js';
 import { cgroupVersion, readOomKills, removeCgroup, statsCgroup, type CgroupVersion } from './cgroup.js';
 import { resolveInContainer } from './container-path.js';
 import { Runc, RuncError } from './runc.js';
 import type { PodNetwork } from '../../network/pod-network.js';
-import { attachSandboxNetwork, checkSandboxNetworks, detachSandboxNetwork } from '../sandbox-network.js';
 import { unmount } from './rootfs.js';
 import { prepareBundle } from './bundle.js';
 import { podFileMounts, writePodFiles } from './pod-files.js';
@@ -74,37 +74,33 @@ export interface SandboxRuntimeOptions {
   network?: PodNetwork;
 }
 
-const START_ERROR = { exitCode: 128, reason: 'StartError' } as const;
-const DRAIN_MS = 2000;
-const KILL_WAIT_MS = 10_000;
-
-interface Watch {
-  finalizing?: Promise<void>;
-  gone: Promise<void>;
-  markGone: () => void;
-}
-
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
 
 export class SandboxRuntime implements ContainerRuntime {
   readonly name = 'sandbox';
   private readonly store: StateStore;
   private readonly runc: Runc;
-  private readonly log: Logger;
-  private readonly sandboxes = new Map<string, SandboxRecord>();
-  private readonly containers = new Map<string, ContainerRecord>();
-  private readonly watches = new Map<string, Watch>();
-  private readonly pumps = new Map<string, LogPump>();
-  private readonly starting = new Set<string>();
+  private readonly table: ContainerTable;
+  private readonly monitor: ContainerMonitor;
   private cgroups: CgroupVersion = 1;
-  private loading: Promise<void> | undefined;
-  private poller: NodeJS.Timeout | undefined;
-  private closed = false;
 
   constructor(private readonly opts: SandboxRuntimeOptions) {
     this.store = new StateStore(opts.rootDir);
     this.runc = new Runc(opts.runc, path.join(opts.rootDir, 'runc'));
-    this.log = opts.logger ?? silentLogger;
+    // runc ids are the first 16 hex digits: they must be unique among this runtime's containers.
+    this.table = new ContainerTable({ runtimeName: 'sandbox', store: this.store, logger: opts.logger ?? silentLogger, network: opts.network, load: () => this.load(), idKey: runcId });
+    this.monitor = new ContainerMonitor({
+      table: this.table,
+      events: opts.events,
+      logMaxBytes: opts.logMaxBytes,
+      logMaxFiles: opts.logMaxFiles,
+      pollIntervalMs: opts.pollIntervalMs ?? 100,
+      stopCheckMs: 50,
+      exitFile: (id) => path.join(this.statusDir(id), 'exit'),
+      signal: (rec, signal) => this.runc.kill(runcId(rec.id), signal === 'SIGTERM' ? 'TERM' : 'KILL').catch(() => {}),
+      // No initGone: the init's end took every other process of the PID namespace with it.
+      oomKills: (rec) => readOomKills(this.cgroups, this.containerCgroup(rec)),
+    });
   }
 
   version(): { runtimeName: string; runtimeVersion: string; runtimeApiVersion: string } {
@@ -115,134 +111,70 @@ export class SandboxRuntime implements ContainerRuntime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     await this.ready();
-    const rec: SandboxRecord = { id: newId(), config: structuredClone(config), state: 'SANDBOX_READY', createdAt: Date.now() };
-    await attachSandboxNetwork(this.opts.network, rec);
-    try {
-      await this.persist(async () => {
-        await writePodFiles(this.podDir(rec.id), rec);
-        await this.store.saveSandbox(rec);
-      }, `cannot record pod sandbox ${config.metadata.namespace}/${config.metadata.name}`);
-    } catch (err) {
-      await detachSandboxNetwork(this.opts.network, rec).catch(() => {});
-      throw err;
-    }
-    this.sandboxes.set(rec.id, rec);
-    return rec.id;
+    return this.table.runSandbox(config, (rec) => writePodFiles(this.podDir(rec.id), rec));
   }
 
   async stopPodSandbox(id: string): Promise<void> {
     await this.ready();
-    await Promise.all(this.containersOf(id).map((c) => this.stopContainer(c.id, 0)));
-    const rec = this.sandboxes.get(id);
-    if (!rec) return;
-    const released = await detachSandboxNetwork(this.opts.network, rec);
-    if (rec.state === 'SANDBOX_NOTREADY' && !released) return;
-    rec.state = 'SANDBOX_NOTREADY';
-    await this.persist(() => this.store.saveSandbox(rec), `cannot record pod sandbox ${id}`);
+    await this.table.stopSandbox(id, (c) => this.stopContainer(c, 0));
   }
 
   async removePodSandbox(id: string): Promise<void> {
     await this.ready();
-    await Promise.all(this.containersOf(id).map((c) => this.removeContainer(c.id)));
-    const rec = this.sandboxes.get(id);
-    if (!rec) return;
-    await detachSandboxNetwork(this.opts.network, rec);
-    await removeCgroup(this.cgroups, this.sandboxCgroup(id));
-    await this.persist(async () => {
-      await rm(this.podDir(id), { recursive: true, force: true });
-      await this.store.removeSandbox(id);
-    }, `cannot remove pod sandbox ${id}`);
-    this.sandboxes.delete(id);
+    await this.table.removeSandbox(
+      id,
+      (c) => this.removeContainer(c),
+      async () => {
+        await removeCgroup(this.cgroups, this.sandboxCgroup(id));
+        await rm(this.podDir(id), { recursive: true, force: true });
+      },
+    );
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
     await this.ready();
-    const rec = this.sandboxes.get(id);
-    return rec && sandboxStatus(rec);
+    return this.table.sandboxStatus(id);
   }
 
   async listPodSandboxes(): Promise<PodSandboxStatus[]> {
     await this.ready();
-    return [...this.sandboxes.values()].sort((a, b) => a.createdAt - b.createdAt).map(sandboxStatus);
+    return this.table.listSandboxes();
   }
 
   // ---- containers ----
 
   async createContainer(sandboxId: string, config: ContainerConfig, sandbox: PodSandboxConfig): Promise<string> {
     await this.ready();
-    const name = config.metadata.name;
-    const s = this.sandboxes.get(sandboxId);
-    if (!s) throw new RuntimeError('NotFound', `pod sandbox ${sandboxId} not found`);
-    if (s.state !== 'SANDBOX_READY') throw new RuntimeError('CreateContainerError', `cannot create container "${name}": pod sandbox ${sandboxId} is not ready`);
-    const invalid = sandboxRuntimeConfigError(config);
-    if (invalid) throw new RuntimeError('CreateContainerError', invalid);
-    const meta = sandbox.metadata;
-    const taken = this.containersOf(sandboxId).find((c) => c.config.metadata.name === name && c.config.metadata.attempt === config.metadata.attempt);
-    if (taken) {
-      throw new RuntimeError('CreateContainerError', `failed to reserve container name "${name}_${meta.name}_${meta.namespace}_${meta.uid}_${config.metadata.attempt}": name is reserved for "${taken.id}"`);
-    }
-    let id = newId();
-    // runc ids are the first 16 hex digits: keep them unique among this runtime's containers.
-    while ([...this.containers.keys()].some((k) => runcId(k) === runcId(id))) id = newId();
-    const rec: ContainerRecord = {
-      id,
-      sandboxId,
-      config: structuredClone(config),
-      hostname: sandbox.hostname,
-      logPath: sandbox.logDirectory && config.logPath ? path.join(sandbox.logDirectory, config.logPath) : '',
-      state: 'CONTAINER_CREATED',
-      createdAt: Date.now(),
-      startedAt: 0,
-      finishedAt: 0,
-      exitCode: 0,
-      reason: '',
-      message: '',
-    };
-    try {
-      await this.store.createContainerDir(id);
-      await mkdir(this.statusDir(id), { recursive: true });
-      // The close FIFO is read inside the container: it lives in the status directory mounted there.
-      const stdin = hasStdinPipe(config) ? [path.join(this.store.containerDir(id), STDIN_FIFO), path.join(this.statusDir(id), STDIN_CLOSE_FIFO)] : [];
-      await makeFifos([...STREAMS.map((stream) => this.store.fifoPath(id, stream)), ...stdin]);
-      await this.store.saveContainer(rec);
-    } catch (err) {
-      await this.store.removeContainer(id).catch(() => {});
-      throw new RuntimeError('CreateContainerError', `cannot create container "${name}": ${errorMessage(err)}`);
-    }
-    this.containers.set(id, rec);
-    return id;
+    return this.table.createContainer(sandboxId, config, sandbox, {
+      configError: sandboxRuntimeConfigError,
+      prepare: async ({ id }) => {
+        await mkdir(this.statusDir(id), { recursive: true });
+        // The close FIFO is read inside the container: it lives in the status directory mounted there.
+        const stdin = hasStdinPipe(config) ? [path.join(this.store.containerDir(id), STDIN_FIFO), path.join(this.statusDir(id), STDIN_CLOSE_FIFO)] : [];
+        await makeFifos([...STREAMS.map((stream) => this.store.fifoPath(id, stream)), ...stdin]);
+      },
+    });
   }
 
   async startContainer(id: string): Promise<void> {
     await this.ready();
-    const rec = this.mustGet(id);
-    const name = rec.config.metadata.name;
-    if (rec.state !== 'CONTAINER_CREATED' || this.starting.has(id)) {
-      throw new RuntimeError('RunContainerError', `container "${name}" (${id}) is in ${this.starting.has(id) ? 'the middle of starting' : `${rec.state} state`}, not CONTAINER_CREATED`);
-    }
-    this.starting.add(id);
-    try {
-      await this.start(rec);
-    } finally {
-      this.starting.delete(id);
-    }
+    await this.table.startContainer(id, (rec) => this.start(rec));
   }
 
   private async start(rec: ContainerRecord): Promise<void> {
     const id = rec.id;
-    const sandbox = this.sandboxes.get(rec.sandboxId);
-    if (sandbox?.state !== 'SANDBOX_READY') return this.failStart(rec, `pod sandbox ${rec.sandboxId} is not ready`);
+    const sandbox = this.table.sandbox(rec.sandboxId);
+    if (sandbox?.state !== 'SANDBOX_READY') return this.table.failStart(rec, `pod sandbox ${rec.sandboxId} is not ready`);
     const bundle = this.bundleDir(id);
-    await unlink(path.join(this.statusDir(id), 'exit')).catch(() => {});
-    await unlink(this.store.killedMarker(id)).catch(() => {});
+    await this.monitor.clearExit(id);
     const podFiles = podFileMounts(this.podDir(rec.sandboxId));
     const why = await prepareBundle({ rec, sandbox, bundle, statusDir: this.statusDir(id), podFiles, cgroupsPath: this.containerCgroup(rec) });
-    if (why) return this.failStart(rec, why);
-    const writer = rec.logPath ? this.newLogWriter(rec) : undefined;
+    if (why) return this.table.failStart(rec, why);
+    const writer = rec.logPath ? this.monitor.logWriter(rec) : undefined;
     try {
       await writer?.open();
     } catch (err) {
-      return this.failStart(rec, `cannot open log file ${rec.logPath}: ${errorMessage(err)}`);
+      return this.table.failStart(rec, `cannot open log file ${rec.logPath}: ${errorMessage(err)}`);
     }
 
     const pidFile = path.join(this.store.containerDir(id), 'pid');
@@ -252,7 +184,7 @@ export class SandboxRuntime implements ContainerRuntime {
       for (const stream of STREAMS) fds.push(openContainerEnd(this.store.fifoPath(id, stream)));
       const stdin = hasStdinPipe(rec.config) ? openContainerStdin(path.join(this.store.containerDir(id), STDIN_FIFO)) : undefined;
       if (stdin) fds.push(stdin.read, stdin.keep);
-      pump = new LogPump({ stdout: this.store.fifoPath(id, 'stdout'), stderr: this.store.fifoPath(id, 'stderr') }, writer, (err) => this.logError(rec, 'log', err));
+      pump = this.monitor.logPump(rec, writer);
       await this.runc.runDetached(runcId(id), bundle, pidFile, path.join(this.store.containerDir(id), 'runc.log'), fds[0]!, fds[1]!, stdin);
     } catch (err) {
       for (const fd of fds) closeFd(fd);
@@ -260,74 +192,47 @@ export class SandboxRuntime implements ContainerRuntime {
       await this.runc.delete(runcId(id)).catch(() => {});
       if (pump) await pump.close();
       else await writer?.close();
-      return this.failStart(rec, errorMessage(err));
+      return this.table.failStart(rec, errorMessage(err));
     } finally {
       for (const fd of fds) closeFd(fd);
     }
     const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
-    rec.process = identify(Number.isInteger(pid) ? pid : 0);
-    rec.state = 'CONTAINER_RUNNING';
-    rec.startedAt = Date.now();
-    this.watch(id);
-    this.pumps.set(id, pump);
-    this.ensurePoller();
-    await this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err));
+    return this.monitor.started(rec, identify(Number.isInteger(pid) ? pid : 0), pump);
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     await this.ready();
-    const rec = this.mustGet(id);
-    if (rec.state !== 'CONTAINER_RUNNING') return;
-    const watch = this.watch(id);
-    if (timeoutSeconds > 0) {
-      await this.runc.kill(runcId(id), 'TERM').catch(() => {});
-      await this.waitGone(id, watch, timeoutSeconds * 1000);
-    }
-    if (!watch.finalizing && !this.closed) {
-      await writeFile(this.store.killedMarker(id), '').catch((err) => this.logError(rec, 'state', err));
-      await this.runc.kill(runcId(id), 'KILL').catch(() => {});
-      await this.waitGone(id, watch, KILL_WAIT_MS);
-    }
-    if (!watch.finalizing && this.closed) throw new RuntimeError('Unavailable', 'the sandbox runtime was closed while stopping a container');
-    if (!watch.finalizing) throw new RuntimeError('Unavailable', `container "${rec.config.metadata.name}" (${id}) did not exit after SIGKILL`);
-    await watch.finalizing;
+    await this.monitor.stop(this.table.mustGet(id), timeoutSeconds);
   }
 
   async removeContainer(id: string): Promise<void> {
     await this.ready();
-    const rec = this.containers.get(id);
+    const rec = this.table.container(id);
     if (!rec) return;
     if (rec.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
-    await this.pumps.get(id)?.close();
-    this.pumps.delete(id);
-    await this.persist(async () => {
+    await this.monitor.release(id);
+    await this.table.removeContainer(rec, async () => {
       await this.runc.delete(runcId(id)).catch((err: unknown) => {
         if (!(err instanceof RuncError && /does not exist/.test(err.message))) throw err;
       });
       await unmount(path.join(this.bundleDir(id), 'rootfs'));
       await removeCgroup(this.cgroups, this.containerCgroup(rec));
-      await this.store.removeContainer(id);
-    }, `cannot remove container ${id}`);
-    this.containers.delete(id);
+    });
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     await this.ready();
-    const rec = this.containers.get(id);
-    return rec && containerStatus(rec);
+    return this.table.containerStatus(id);
   }
 
   async listContainers(filter?: { sandboxId?: string }): Promise<ContainerStatus[]> {
     await this.ready();
-    return [...this.containers.values()]
-      .filter((c) => filter?.sandboxId === undefined || c.sandboxId === filter.sandboxId)
-      .sort((a, b) => a.createdAt - b.createdAt)
-      .map(containerStatus);
+    return this.table.listContainers(filter);
   }
 
   async containerStatsSource(id: string): Promise<ContainerStatsSource | undefined> {
     await this.ready();
-    const rec = this.containers.get(id);
+    const rec = this.table.container(id);
     return rec?.state === 'CONTAINER_RUNNING' ? { cgroup: statsCgroup(this.cgroups, this.containerCgroup(rec)) } : undefined;
   }
 
@@ -357,7 +262,7 @@ export class SandboxRuntime implements ContainerRuntime {
   /** Attach: the container's stdin FIFO and, with a TTY, the terminal `script` gave it. */
   async attach(id: string, opts: { stdin: boolean }): Promise<ContainerAttachment> {
     await this.ready();
-    const rec = this.mustGet(id);
+    const rec = this.table.mustGet(id);
     if (rec.state !== 'CONTAINER_RUNNING') throw new RuntimeError('NotFound', `container is in ${rec.state} state`);
     return fifoAttachment({
       record: rec,
@@ -365,24 +270,19 @@ export class SandboxRuntime implements ContainerRuntime {
       closeFifo: path.join(this.statusDir(id), STDIN_CLOSE_FIFO),
       wantStdin: opts.stdin,
       pid: rec.process?.pid,
-      save: () => this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err)),
+      save: () => this.table.save(rec),
     });
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.poller);
-    for (const w of this.watches.values()) w.markGone();
-    await Promise.all([...this.pumps.values()].map((p) => p.close()));
-    this.pumps.clear();
+    if (this.table.close()) await this.monitor.close();
   }
 
   // ---- internals ----
 
   private async execTarget(id: string, cmd: string[], notRunning: 'RunContainerError' | 'NotFound'): Promise<ContainerRecord> {
     await this.ready();
-    const rec = this.mustGet(id);
+    const rec = this.table.mustGet(id);
     if (rec.state !== 'CONTAINER_RUNNING') throw new RuntimeError(notRunning, `container "${rec.config.metadata.name}" (${id}) is in ${rec.state} state, not running`);
     if (cmd.length === 0) throw new RuntimeError('RunContainerError', 'exec: no command given');
     const env = containerEnvironment(rec.config.env, rec.hostname);
@@ -393,142 +293,23 @@ export class SandboxRuntime implements ContainerRuntime {
   }
 
   private ready(): Promise<void> {
-    if (this.closed) return Promise.reject(new RuntimeError('Unavailable', 'the sandbox runtime is closed'));
-    this.loading ??= this.load().catch((err) => {
-      this.loading = undefined;
-      throw new RuntimeError('Unavailable', `cannot read the sandbox runtime's state in ${this.opts.rootDir}: ${errorMessage(err)}`);
-    });
-    return this.loading;
+    return this.table.ready();
   }
 
   /** Reads the state directory and re-adopts running containers (or records how they ended). */
   private async load(): Promise<void> {
-    await this.store.init();
     await mkdir(path.join(this.opts.rootDir, 'pods'), { recursive: true });
     await mkdir(this.runc.root, { recursive: true, mode: 0o700 });
     this.cgroups = await cgroupVersion();
-    const { sandboxes, containers } = await this.store.load((file, err) => this.log.warn('skipping unreadable runtime state', { file, error: errorMessage(err) }));
-    for (const s of sandboxes) this.sandboxes.set(s.id, s);
-    for (const c of containers) this.containers.set(c.id, c);
-    await checkSandboxNetworks(this.opts.network, sandboxes, (msg, fields) => this.log.warn(msg, fields));
+    const { containers } = await this.table.load();
     const known = new Set(containers.map((c) => runcId(c.id)));
     // A runc container without a record was started by an instance that died before recording it.
     for (const r of await this.runc.list()) {
       if (known.has(r.id)) continue;
-      this.log.warn('deleting an unrecorded runc container', { id: r.id });
-      await this.runc.delete(r.id).catch((err) => this.log.warn('cannot delete runc container', { id: r.id, error: errorMessage(err) }));
+      this.table.log.warn('deleting an unrecorded runc container', { id: r.id });
+      await this.runc.delete(r.id).catch((err) => this.table.log.warn('cannot delete runc container', { id: r.id, error: errorMessage(err) }));
     }
-    for (const c of containers) {
-      if (c.state !== 'CONTAINER_RUNNING') continue;
-      this.watch(c.id);
-      if (c.process && (await liveness(c.process)) === 'alive') {
-        this.pumps.set(c.id, new LogPump({ stdout: this.store.fifoPath(c.id, 'stdout'), stderr: this.store.fifoPath(c.id, 'stderr') }, c.logPath ? this.newLogWriter(c) : undefined, (err) => this.logError(c, 'log', err)));
-        this.log.info('re-adopted container', { id: c.id, name: c.config.metadata.name, pid: c.process.pid });
-      } else {
-        await this.finalize(c.id);
-      }
-    }
-    if (this.watches.size > 0) this.ensurePoller();
-  }
-
-  private watch(id: string): Watch {
-    let w = this.watches.get(id);
-    if (!w) {
-      let markGone!: () => void;
-      const gone = new Promise<void>((r) => (markGone = r));
-      w = { gone, markGone };
-      this.watches.set(id, w);
-    }
-    return w;
-  }
-
-  private ensurePoller(): void {
-    if (this.poller || this.closed) return;
-    this.poller = setInterval(() => void this.pollRunning(), this.opts.pollIntervalMs ?? 100);
-    this.poller.unref();
-  }
-
-  private async pollRunning(): Promise<void> {
-    for (const [id, w] of this.watches) if (!w.finalizing) await this.check(id);
-  }
-
-  private async check(id: string): Promise<void> {
-    const rec = this.containers.get(id);
-    if (!rec || this.closed) return;
-    if (!rec.process || (await liveness(rec.process)) === 'gone') void this.finalize(id);
-  }
-
-  private async waitGone(id: string, w: Watch, ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!w.finalizing && !this.closed) {
-      const left = deadline - Date.now();
-      if (left <= 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([w.gone, new Promise<void>((r) => (timer = setTimeout(r, Math.min(left, 50))))]);
-      clearTimeout(timer);
-      await this.check(id);
-    }
-  }
-
-  private finalize(id: string): Promise<void> {
-    const w = this.watches.get(id);
-    const rec = this.containers.get(id);
-    if (!w || !rec) return Promise.resolve();
-    w.markGone();
-    w.finalizing ??= this.recordExit(rec);
-    return w.finalizing;
-  }
-
-  private async recordExit(rec: ContainerRecord): Promise<void> {
-    // The init's end took every other process of the PID namespace with it.
-    const pump = this.pumps.get(rec.id);
-    if (pump) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([pump.done, new Promise<void>((r) => (timer = setTimeout(r, DRAIN_MS)))]);
-      clearTimeout(timer);
-    }
-    const exitFile = path.join(this.statusDir(rec.id), 'exit');
-    const [text, exitStat, killed, oomKills] = await Promise.all([
-      readFile(exitFile, 'utf8').catch(() => undefined),
-      stat(exitFile).catch(() => undefined),
-      stat(this.store.killedMarker(rec.id)).then(
-        () => true,
-        () => false,
-      ),
-      readOomKills(this.cgroups, this.containerCgroup(rec)),
-    ]);
-    const decision = decideExit({ exitFile: text, killed });
-    rec.state = 'CONTAINER_EXITED';
-    rec.exitCode = decision.exitCode;
-    // As containerd: an OOM kill in the container's cgroup makes its end an OOMKilled one.
-    rec.reason = oomKills > 0 ? 'OOMKilled' : decision.reason;
-    rec.message = oomKills > 0 ? '' : decision.message;
-    rec.finishedAt = exitStat ? Math.max(rec.startedAt, Math.floor(exitStat.mtimeMs)) : Date.now();
-    delete rec.process;
-    this.watches.delete(rec.id);
-    if (this.containers.get(rec.id) === rec) await this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err));
-    if (!this.closed) {
-      try {
-        this.opts.events?.onContainerExit?.(containerStatus(rec));
-      } catch (err) {
-        this.logError(rec, 'event', err);
-      }
-    }
-  }
-
-  private async failStart(rec: ContainerRecord, why: string): Promise<never> {
-    const message = `failed to start container "${rec.config.metadata.name}": ${why}`;
-    rec.state = 'CONTAINER_EXITED';
-    rec.exitCode = START_ERROR.exitCode;
-    rec.reason = START_ERROR.reason;
-    rec.message = message;
-    rec.finishedAt = Date.now();
-    await this.store.saveContainer(rec).catch((err) => this.logError(rec, 'state', err));
-    throw new RuntimeError('RunContainerError', message);
-  }
-
-  private newLogWriter(rec: ContainerRecord): CriLogWriter {
-    return new CriLogWriter({ path: rec.logPath, maxBytes: this.opts.logMaxBytes, maxFiles: this.opts.logMaxFiles, onError: (err) => this.logError(rec, 'log', err) });
+    await this.monitor.adopt(containers);
   }
 
   private podDir(sandboxId: string): string {
@@ -549,28 +330,6 @@ export class SandboxRuntime implements ContainerRuntime {
 
   private containerCgroup(rec: ContainerRecord): string {
     return path.posix.join(this.sandboxCgroup(rec.sandboxId), runcId(rec.id));
-  }
-
-  private containersOf(sandboxId: string): ContainerRecord[] {
-    return [...this.containers.values()].filter((c) => c.sandboxId === sandboxId);
-  }
-
-  private mustGet(id: string): ContainerRecord {
-    const rec = this.containers.get(id);
-    if (!rec) throw new RuntimeError('NotFound', `container ${id} not found`);
-    return rec;
-  }
-
-  private async persist(op: () => Promise<void>, what: string): Promise<void> {
-    try {
-      await op();
-    } catch (err) {
-      throw new RuntimeError('Unavailable', `${what}: ${errorMessage(err)}`);
-    }
-  }
-
-  private logError(rec: ContainerRecord, what: string, err: unknown): void {
-    this.log.warn(`container ${what} error`, { id: rec.id, name: rec.config.metadata.name, error: errorMessage(err) });
   }
 }
 
