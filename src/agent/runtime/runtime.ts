@@ -1,9 +1,9 @@
 /**
  * The container runtime interface the node agent drives, shaped like the CRI's RuntimeService
  * (k8s.io/cri-api runtime/v1): a pod is a sandbox holding containers; each container has a log
- * file the runtime writes in the CRI log format. Implementations: `process` (host processes) and,
- * later, `sandbox` (runc). Every runtime passes the shared conformance suite
- * (./conformance.ts).
+ * file the runtime writes in the CRI log format. Implementations: `process` (host processes) and
+ * `sandbox` (runc), which share their container bookkeeping (./container-table.ts,
+ * ./container-monitor.ts). Every runtime passes the shared conformance suite (./conformance.ts).
  */
 
 import type { Readable, Writable } from 'node:stream';
