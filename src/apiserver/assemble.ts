@@ -106,6 +106,30 @@ function priorityClassLister(store: Store, entry: () => ResourceEntry): (fresh: 
   };
 }
 
+/**
+ * A namespace's ResourceQuotas for quota admission, which asks on every create in a namespace:
+ * every quota is read from storage once and kept until the quota watch cache moves on; `fresh`
+ * forces a read (admission's retries and refusals).
+ */
+function quotaLister(store: Store, entry: () => ResourceEntry): (namespace: string, fresh: boolean) => Promise<ResourceQuota[]> {
+  let cached: { head: number; byNamespace: Map<string, ResourceQuota[]> } | undefined;
+  return async (namespace, fresh) => {
+    const e = entry();
+    const head = e.cache.headRevision();
+    if (fresh || !cached || cached.head !== head) {
+      const { items } = await store.list(resourcePrefix(e.def));
+      const byNamespace = new Map<string, ResourceQuota[]>();
+      for (const kv of items) {
+        const rq = decodeStored(kv) as unknown as ResourceQuota;
+        const ns = rq.metadata?.namespace ?? '';
+        byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), rq]);
+      }
+      cached = { head, byNamespace };
+    }
+    return cached.byNamespace.get(namespace) ?? [];
+  };
+}
+
 export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> {
   const resolver = await loadSchema();
   const resources = servedResources();
@@ -142,7 +166,7 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
     LimitRanger: () => new LimitRangerAdmission(async (ns) => (await listIn('limitranges', ns)) as unknown as LimitRange[]),
     ResourceQuota: () =>
       new ResourceQuotaAdmission({
-        list: async (ns) => (await listIn('resourcequotas', ns)) as unknown as ResourceQuota[],
+        list: quotaLister(o.store, () => server!.registry.lookup('', 'v1', 'resourcequotas')!),
         writeStatus: async (rq) => {
           const rv = rq.metadata?.resourceVersion;
           await server!.registry.lookup('', 'v1', 'resourcequotas')!.store.update(

@@ -2,11 +2,14 @@
  * What a pod is charged against a ResourceQuota (upstream's pod quota evaluator): its usage
  * (`pods`, `count/pods`, cpu/memory/ephemeral-storage requests and limits, hugepages and
  * `requests.<extended>`), which quota resources and scopes concern pods, and the old rule that a
- * quota on cpu or memory makes every container state that resource.
+ * quota on cpu or memory makes every container state that resource. Only creation is charged
+ * (in-place resize is off by default in v1.32).
  */
-import type { Container, Pod, ResourceQuota } from 'kubernetes-types/core/v1.js';
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { ApiObject } from '../object.js';
 import { Quantity } from '../quantity.js';
-import { addLists, maskList, readList, type ResourceList } from './resource-list.js';
+import type { QuotaEvaluator, ScopeRequirement } from './evaluator.js';
+import { addLists, readList, type ResourceList } from './resource-list.js';
 
 const podResources = new Set([
   'cpu',
@@ -28,9 +31,9 @@ const isNativeResource = (name: string): boolean => !name.includes('/') || name.
 const isExtendedResourceName = (name: string): boolean => !isNativeResource(name) && !name.startsWith('requests.');
 const isExtendedForQuota = (name: string): boolean => !isNativeResource(name) && name.startsWith('requests.');
 
-/** The quota resource names (of `names`) that pods use. */
+/** The quota resource names (of `names`) that pods use, sorted. */
 export function podMatchingResources(names: Iterable<string>): string[] {
-  return [...names].filter((n) => podResources.has(n) || n.startsWith('hugepages-') || n.startsWith('requests.hugepages-') || isExtendedForQuota(n));
+  return [...new Set([...names].filter((n) => podResources.has(n) || n.startsWith('hugepages-') || n.startsWith('requests.hugepages-') || isExtendedForQuota(n)))].sort();
 }
 
 /** A container's (or the pod's aggregated) requests and limits as quota names. */
@@ -129,12 +132,6 @@ function usesCrossNamespaceAffinity(pod: Pod): boolean {
   return false;
 }
 
-interface ScopeRequirement {
-  scopeName: string;
-  operator: string;
-  values?: string[];
-}
-
 function scopeMatches(sel: ScopeRequirement, pod: Pod): boolean {
   switch (sel.scopeName) {
     case 'Terminating':
@@ -169,25 +166,11 @@ function scopeMatches(sel: ScopeRequirement, pod: Pod): boolean {
   }
 }
 
-/** The quota's scopes as selector requirements (spec.scopes are `Exists` requirements). */
-function quotaScopes(rq: ResourceQuota): ScopeRequirement[] {
-  return [...(rq.spec?.scopes ?? []).map((s) => ({ scopeName: s, operator: 'Exists' })), ...((rq.spec?.scopeSelector?.matchExpressions ?? []) as ScopeRequirement[])];
-}
-
-/**
- * Whether the quota governs the pod: it limits a resource pods use (among `hard`) and the pod
- * matches every one of its scopes.
- */
-export function quotaMatchesPod(rq: ResourceQuota, hard: Iterable<string>, pod: Pod): boolean {
-  if (!podMatchingResources(hard).length) return false;
-  return quotaScopes(rq).every((s) => scopeMatches(s, pod));
-}
-
-/** The usage of `pods` that quota `rq` sees: the sum over the pods it governs, for the pod resources it limits. */
-export function quotaPodUsage(rq: ResourceQuota, pods: readonly Pod[], nowMs: number): ResourceList {
-  const hard = Object.keys(rq.spec?.hard ?? {});
-  const names = podMatchingResources(hard);
-  let used: ResourceList = new Map(names.map((n) => [n, Quantity.zero()]));
-  for (const pod of pods) if (quotaMatchesPod(rq, hard, pod)) used = addLists(used, maskList(podUsage(pod, nowMs), names));
-  return used;
-}
+export const podEvaluator: QuotaEvaluator = {
+  groupResource: { group: '', resource: 'pods' },
+  handles: (op) => op === 'CREATE',
+  matchingResources: podMatchingResources,
+  matchesScope: (scope, obj: ApiObject) => scopeMatches(scope, obj as unknown as Pod),
+  constraints: (required, obj: ApiObject) => podConstraintsError(required, obj as unknown as Pod),
+  usage: (obj: ApiObject, nowMs) => podUsage(obj as unknown as Pod, nowMs),
+};

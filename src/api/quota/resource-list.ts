@@ -1,8 +1,9 @@
 /**
  * Resource lists as quota arithmetic sees them (upstream's quota/v1 helpers): maps of resource
- * name to Quantity, with add, mask, less-or-equal and the `name=value,...` form quota errors print.
+ * name to Quantity, with add, subtract, mask, less-or-equal and the `name=value,...` form quota
+ * errors print.
  */
-import { type Quantity, parseQuantity } from '../quantity.js';
+import { Quantity, parseQuantity } from '../quantity.js';
 
 export type ResourceList = Map<string, Quantity>;
 
@@ -28,6 +29,22 @@ export function addLists(a: ResourceList, b: ResourceList): ResourceList {
   const out: ResourceList = new Map(a);
   for (const [k, v] of b) out.set(k, out.has(k) ? out.get(k)!.add(v) : v);
   return out;
+}
+
+/** a - b key by key (keys of either), never below zero: an update's charge over what the old object used. */
+export function subtractNonNegative(a: ResourceList, b: ResourceList): ResourceList {
+  const out: ResourceList = new Map();
+  for (const [k, v] of a) {
+    const d = b.has(k) ? v.sub(b.get(k)!) : v;
+    out.set(k, d.sign() > 0 ? d : Quantity.zero());
+  }
+  for (const k of b.keys()) if (!out.has(k)) out.set(k, Quantity.zero());
+  return out;
+}
+
+/** The non-zero entries. */
+export function removeZeros(list: ResourceList): ResourceList {
+  return new Map([...list].filter(([, q]) => !q.isZero()));
 }
 
 /** The entries of `list` whose names are in `names`. */

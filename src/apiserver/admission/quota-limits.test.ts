@@ -4,11 +4,11 @@ import type { LimitRange, Pod, ResourceQuota } from 'kubernetes-types/core/v1.js
 import { StatusError } from '../../api/errors.js';
 import type { ApiObject } from '../../api/object.js';
 import type { ResourceDef } from '../../api/resource.js';
-import { podConstraintsError, podUsage } from '../../api/quota/pod-usage.js';
+import { quotaStatus } from '../../api/quota/calculate-usage.js';
+import { podConstraintsError, podEvaluator, podUsage } from '../../api/quota/pod-usage.js';
 import { writeList } from '../../api/quota/resource-list.js';
-import { desiredQuotaStatus } from '../../controllers/resourcequota/resource-quota-controller.js';
 import { LimitRangerAdmission, limitRangerAnnotation } from './limit-ranger.js';
-import { chargePod, ResourceQuotaAdmission } from './resource-quota.js';
+import { checkRequest, ResourceQuotaAdmission } from './resource-quota.js';
 
 const podDef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true } as unknown as ResourceDef;
 const pod = (name: string, resources?: Record<string, Record<string, string>>, extra: Partial<Pod> = {}): Pod => ({
@@ -20,6 +20,8 @@ const limitRange: LimitRange = {
   metadata: { name: 'limits', namespace: 'team' },
   spec: { limits: [{ type: 'Container', default: { memory: '256Mi', cpu: '500m' }, defaultRequest: { memory: '128Mi', cpu: '100m' }, max: { memory: '1Gi' } }] },
 };
+const chargePod = (quotas: ResourceQuota[], p: Pod, now: number) => checkRequest(quotas, podEvaluator, { op: 'CREATE', obj: p as unknown as ApiObject }, now);
+const desiredQuotaStatus = (rq: ResourceQuota, pods: Pod[], now: number) => quotaStatus(rq, () => pods as unknown as ApiObject[], now);
 const quota = (status?: ResourceQuota['status']): ResourceQuota => ({
   metadata: { name: 'team-quota', namespace: 'team', resourceVersion: '5' },
   spec: { hard: { 'requests.memory': '1Gi', 'limits.memory': '2Gi', pods: '10' } },
