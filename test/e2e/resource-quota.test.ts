@@ -72,6 +72,8 @@ describe('resource quota on object counts, node ports and storage', { skip: e2eS
     const patch = kubectl(server, ['patch', 'service', 'plain', '-n', ns, '-p', '{"spec":{"type":"NodePort"}}']);
     refused(patch, `services "plain" is forbidden: exceeded quota: ${quotaName}, requested: services.nodeports=1, used: services.nodeports=1, limited: services.nodeports=1`);
     assert.equal(kc(server, ['get', 'service', 'plain', '-n', ns, '-o', 'jsonpath={.spec.type}']), 'ClusterIP');
+    // An update that adds no node port is not charged, even at the limit.
+    kc(server, ['label', 'service', 'first', '-n', ns, 'tier=web']);
   });
 
   test('the third ConfigMap is refused', () => {

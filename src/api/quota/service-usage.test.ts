@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { quotaServiceType, serviceEvaluator, serviceUsage } from './service-usage.js';
+import { serviceEvaluator, serviceUsage } from './service-usage.js';
 import { writeList } from './resource-list.js';
 
 const svc = (type: string, ports: number, extra: Partial<NonNullable<Service['spec']>> = {}): Service => ({
@@ -25,11 +25,9 @@ describe('service quota usage', () => {
     assert.equal(writeList(serviceUsage(noAlloc))['services.nodeports'], '1');
   });
 
-  test('names, operations and types', () => {
+  test('names and operations', () => {
     assert.deepEqual(serviceEvaluator.matchingResources(['services.nodeports', 'pods', 'count/services', 'services.nodeports']), ['count/services', 'services.nodeports']);
     assert.equal(serviceEvaluator.handles('UPDATE'), true);
     assert.equal(serviceEvaluator.handles('DELETE'), false);
-    assert.equal(quotaServiceType(svc('ExternalName', 0)), '');
-    assert.equal(quotaServiceType(svc('NodePort', 1)), 'NodePort');
   });
 });

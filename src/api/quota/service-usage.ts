@@ -18,12 +18,6 @@ const groupResource = { group: '', resource: 'services' };
 const countName = objectCountName(groupResource);
 const serviceResources = new Set([countName, 'services', 'services.nodeports', 'services.loadbalancers']);
 
-/** The Service type quota tells apart (NodePort or LoadBalancer), '' for the rest (upstream GetQuotaServiceType). */
-export function quotaServiceType(svc: Service): string {
-  const t = svc.spec?.type;
-  return t === 'NodePort' || t === 'LoadBalancer' ? t : '';
-}
-
 function nodePorts(svc: Service): number {
   const ports = svc.spec?.ports ?? [];
   switch (svc.spec?.type) {

@@ -9,8 +9,8 @@
  * a quota names it (through the shared informers, so a kind other controllers watch costs
  * nothing more), resolved by API discovery (repeated at most every 30 s while a named kind is
  * unknown). A quota is recounted when it changes, when an object of a kind it counts is created or
- * deleted in its namespace or changes what it uses, and every five minutes. Until a kind's
- * informer has synced, the quota keeps its previous usage for that kind's resources.
+ * deleted in its namespace or changes what it uses, and every five minutes; not before every kind
+ * it counts has been listed. A named kind the API does not serve keeps its previous usage.
  */
 import type { ResourceQuota } from 'kubernetes-types/core/v1.js';
 import type { GroupResource } from '../../api/errors.js';
@@ -109,17 +109,22 @@ export class ResourceQuotaController implements RunnableController {
     const ns = rq.metadata?.namespace ?? '';
     await this.track(quotaKinds(rq), signal);
     let unknown = false;
+    let syncing = false;
     const want = quotaStatus(
       rq,
       (gr) => {
         const inf = this.watched.get(kindKey(gr));
         if (inf?.hasSynced()) return inf.byIndex('namespace', ns);
-        if (inf) this.recountOnSync(inf, kindKey(gr), key, signal);
-        else unknown = true;
+        if (inf) {
+          syncing = true;
+          this.recountOnSync(inf, kindKey(gr), key, signal);
+        } else unknown = true;
         return undefined;
       },
       this.ctx.clock.now(),
     );
+    // A kind just started being watched: count once its informer has listed (it queues the quota).
+    if (syncing) return;
     const same =
       equalLists(readList(want.hard), readList(rq.status?.hard as Record<string, unknown>)) && equalLists(readList(want.used), readList(rq.status?.used as Record<string, unknown>));
     if (!same) {
