@@ -15,7 +15,7 @@ const entry = (ip: string, endpoint?: string): NftEntry => ({
   kind: 'ClusterIP',
   chain: endpoint ? `svc-${ip}` : undefined,
   endpoints: endpoint ? [{ ip: endpoint, port: 8080 }] : [],
-  servingIPs: endpoint ? [endpoint] : [],
+  serving: endpoint ? [{ ip: endpoint, port: 8080 }] : [],
 });
 
 /** An nft stand-in whose loads finish when the test says so. */
@@ -101,7 +101,7 @@ const udp = (ip: string, serving: string[], endpoints = serving): NftEntry => ({
   kind: 'ClusterIP',
   chain: endpoints.length ? `svc-${ip}` : undefined,
   endpoints: endpoints.map((e) => ({ ip: e, port: 5353 })),
-  servingIPs: serving,
+  serving: serving.map((e) => ({ ip: e, port: 5353 })),
 });
 
 /** A logger whose lines the test reads. */
@@ -130,7 +130,7 @@ test('after a table is loaded the conntrack entries of UDP flows to endpoints th
   p.apply([udp('10.43.0.10', ['10.42.0.6'])]);
   await p.settled();
   assert.equal(p.loadCount(), 2);
-  assert.deepEqual(calls, [['-D', '-p', 'udp', '--orig-dst', '10.43.0.10', '--orig-port-dst', '53', '--dst-nat', '10.42.0.5']]);
+  assert.deepEqual(calls, [['-D', '-p', 'udp', '--orig-dst', '10.43.0.10', '--orig-port-dst', '53', '--reply-src', '10.42.0.5', '--reply-port-src', '5353']]);
   assert.equal(p.flushCount(), 1);
   // A failed load deletes nothing; the retry that succeeds does.
   nft.failWith(new Error('Error: no buffer space'));
@@ -140,7 +140,7 @@ test('after a table is loaded the conntrack entries of UDP flows to endpoints th
   nft.failWith(undefined);
   p.apply([udp('10.43.0.10', ['10.42.0.7'])]);
   await load();
-  assert.deepEqual(calls.slice(1), [['-D', '-p', 'udp', '--orig-dst', '10.43.0.10', '--orig-port-dst', '53', '--dst-nat', '10.42.0.6']]);
+  assert.deepEqual(calls.slice(1), [['-D', '-p', 'udp', '--orig-dst', '10.43.0.10', '--orig-port-dst', '53', '--reply-src', '10.42.0.6', '--reply-port-src', '5353']]);
   const closing = p.close();
   await new Promise((r) => setImmediate(r));
   nft.release();

@@ -178,7 +178,7 @@ export class NftProxier {
         await this.conntrack(conntrackDeleteArgs(f));
         this.flushes++;
       } catch (e) {
-        this.opts.logger.warn('cannot delete the conntrack entries of a removed UDP endpoint', { address: `${f.ip}:${f.port}`, endpoint: f.endpointIP, error: (e as Error).message });
+        this.opts.logger.warn('cannot delete the conntrack entries of a removed UDP endpoint', { address: `${f.ip}:${f.port}`, endpoint: `${f.endpoint.ip}:${f.endpoint.port}`, error: (e as Error).message });
       }
     }
     if (stale.length) this.opts.logger.debug('deleted conntrack entries of removed UDP endpoints', { flows: stale.length });

@@ -129,9 +129,9 @@ test('each kernel entry lists the serving endpoint addresses of its Service port
   const np = svc('np', { type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ name: 'http', port: 80, nodePort: 30080 }] });
   const eps = [{ ip: '10.42.0.7', ready: false, serving: true, terminating: true, node: 'n1' }, { ip: '10.42.0.5', node: 'n1' }, { ip: '10.42.1.5', node: 'n2' }, { ip: '10.42.0.9', ready: false, node: 'n1' }];
   const s = split([np], [slice('np', eps)]);
-  assert.deepEqual(s.kernel.map((e) => [e.kind, e.endpoints.map((x) => x.ip), e.servingIPs]), [
-    ['ClusterIP', ['10.42.0.5', '10.42.1.5'], ['10.42.0.5', '10.42.0.7', '10.42.1.5']],
-    ['NodePort', ['10.42.0.5'], ['10.42.0.5', '10.42.0.7', '10.42.1.5']],
+  assert.deepEqual(s.kernel.map((e) => [e.kind, e.endpoints.map((x) => x.ip), e.serving.map((x) => `${x.ip}:${x.port}`)]), [
+    ['ClusterIP', ['10.42.0.5', '10.42.1.5'], ['10.42.0.5:8080', '10.42.0.7:8080', '10.42.1.5:8080']],
+    ['NodePort', ['10.42.0.5'], ['10.42.0.5:8080', '10.42.0.7:8080', '10.42.1.5:8080']],
   ]);
 });
 

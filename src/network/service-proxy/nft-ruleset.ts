@@ -28,10 +28,10 @@ export interface NftEntry {
   chain?: string;
   endpoints: { ip: string; port: number }[];
   /**
-   * The addresses of the Service port's serving endpoints (any node, terminating or not), sorted:
-   * UDP flows DNATed to an address not in here any more are stale (./stale-udp-flows.ts).
+   * The Service port's serving endpoints (any node, terminating or not), sorted: UDP flows DNATed
+   * to an endpoint not in here any more are stale (./stale-udp-flows.ts).
    */
-  servingIPs: string[];
+  serving: { ip: string; port: number }[];
 }
 
 export interface NftSplit {
@@ -84,8 +84,11 @@ export function splitPlan(plan: ProxyPlan, o: NftSplitOptions): NftSplit {
     const endpoints = usableEndpoints(rule, l.scope, o.nodeName)
       .map((e) => ({ ip: e.ip, port: e.port }))
       .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
-    const servingIPs = [...new Set(rule.endpoints.filter((e) => e.serving).map((e) => e.ip))].sort();
-    kernel.push({ key: l.key, ip: l.ip, port: l.port, protocol: l.protocol, kind: l.kind, chain: endpoints.length ? chainName(l.ruleId, l.scope) : undefined, endpoints, servingIPs });
+    const serving = rule.endpoints
+      .filter((e) => e.serving)
+      .map((e) => ({ ip: e.ip, port: e.port }))
+      .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
+    kernel.push({ key: l.key, ip: l.ip, port: l.port, protocol: l.protocol, kind: l.kind, chain: endpoints.length ? chainName(l.ruleId, l.scope) : undefined, endpoints, serving });
   }
   kernel.sort((a, b) => a.key.localeCompare(b.key));
   return { kernel, userspace: { rules: plan.rules, listeners: userspace, unsupported: plan.unsupported }, userspaceWhy };

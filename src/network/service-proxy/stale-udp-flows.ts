@@ -5,19 +5,21 @@
  * the entry times out. As kube-proxy does (`pkg/proxy/conntrack/cleanup.go`), the entries of a UDP
  * Service address whose DNAT target stopped serving are deleted, so the next packet picks anew.
  * Here that is a diff between the table loaded before and the one loaded now, done after the new
- * one is in place; flows to endpoints that are terminating but still serving are kept.
+ * one is in place; flows to endpoints that are terminating but still serving are kept. Endpoints
+ * are told apart by address and port (pods of a host-network node share the node's address).
  */
 import type { NftEntry } from './nft-ruleset.js';
+import { endpointKey } from './proxy-rules.js';
 
-/** The conntrack entries of `ip:port` (UDP, original direction) DNATed to `endpointIP`. */
+/** The conntrack entries of `ip:port` (UDP, original direction) DNATed to `endpoint`. */
 export interface StaleUdpFlow {
   kind: NftEntry['kind'];
   ip: string;
   port: number;
-  endpointIP: string;
+  endpoint: { ip: string; port: number };
 }
 
-const flowKey = (f: StaleUdpFlow) => `${f.ip} ${f.port} ${f.endpointIP}`;
+const flowKey = (f: StaleUdpFlow) => `${endpointKey(f)} ${endpointKey(f.endpoint)}`;
 
 /**
  * The flows to delete when the table goes from `prev` to `next`: for each UDP Service address of
@@ -26,21 +28,21 @@ const flowKey = (f: StaleUdpFlow) => `${f.ip} ${f.port} ${f.endpointIP}`;
  * Sorted, without duplicates.
  */
 export function staleUdpFlows(prev: readonly NftEntry[], next: readonly NftEntry[]): StaleUdpFlow[] {
-  const now = new Map(next.filter((e) => e.protocol === 'UDP').map((e) => [e.key, new Set(e.servingIPs)]));
+  const now = new Map(next.filter((e) => e.protocol === 'UDP').map((e) => [e.key, new Set(e.serving.map(endpointKey))]));
   const out = new Map<string, StaleUdpFlow>();
   for (const e of prev) {
     if (e.protocol !== 'UDP') continue;
     const keep = now.get(e.key);
-    for (const endpointIP of e.servingIPs) {
-      if (keep?.has(endpointIP)) continue;
-      const f = { kind: e.kind, ip: e.ip, port: e.port, endpointIP };
+    for (const ep of e.serving) {
+      if (keep?.has(endpointKey(ep))) continue;
+      const f = { kind: e.kind, ip: e.ip, port: e.port, endpoint: { ip: ep.ip, port: ep.port } };
       out.set(flowKey(f), f);
     }
   }
   return [...out.values()].sort((a, b) => flowKey(a).localeCompare(flowKey(b)));
 }
 
-/** The `conntrack` arguments that delete one stale flow's entries. */
+/** The `conntrack` arguments that delete one stale flow's entries (the reply comes from the endpoint). */
 export function conntrackDeleteArgs(f: StaleUdpFlow): string[] {
-  return ['-D', '-p', 'udp', '--orig-dst', f.ip, '--orig-port-dst', String(f.port), '--dst-nat', f.endpointIP];
+  return ['-D', '-p', 'udp', '--orig-dst', f.ip, '--orig-port-dst', String(f.port), '--reply-src', f.endpoint.ip, '--reply-port-src', String(f.endpoint.port)];
 }
