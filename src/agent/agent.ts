@@ -183,7 +183,7 @@ export class NodeAgent {
       if (!opts.disableServiceProxy) {
         // In bridge mode ClusterIPs live on the host's loopback interface (127/8 ones are local already).
         const ensureLocalAddress = opts.ensureLocalAddress ?? (networkChoice.mode === 'bridge' ? (ip: string) => loopback.ensure(ip) : undefined);
-        // nftables mode: pods' DNATed connections back onto the bridge are masqueraded (nft-ruleset.ts).
+        // nftables mode: pods' DNATed connections back onto the bridge are masqueraded (only hairpin ones where br_netfilter is on; nft-ruleset.ts).
         const bridge = networkChoice.mode === 'bridge' ? { name: BRIDGE_NAME, podCidr: opts.clusterCidr ?? '10.42.0.0/16' } : undefined;
         const proxy = new ServiceProxy(client, { nodeName: opts.nodeName, logger: log.child('service-proxy'), clock: this.clock, recorder: recorder.forComponent('kube-proxy'), ensureLocalAddress, mode: proxyMode, bridge });
         running.push(proxy.run(inner.signal).catch((e: Error) => log.error('service proxy failed', { error: e.message })));

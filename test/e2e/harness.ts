@@ -34,7 +34,9 @@ export interface StartOptions {
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
-  if (opts.agent && opts.network === 'bridge') await holdBridgeLock();
+  // nftables-mode agents also take turns: the machine has one table of that name (ip capstan-proxy).
+  const nftables = (opts.extraArgs ?? []).some((a, i, all) => (a === '--proxy-mode' && all[i + 1] === 'nftables') || a === '--proxy-mode=nftables');
+  if (opts.agent && (opts.network === 'bridge' || nftables)) await holdBridgeLock();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
   const args = [capstanBin, 'server', '--data-dir', dataDir, '--port', '0', '--log-level', process.env.CAPSTAN_E2E_LOG_LEVEL ?? 'warn'];
   if (opts.datastore) args.push('--datastore-endpoint', opts.datastore);
@@ -164,8 +166,8 @@ export function bridgeSkip(): string | false {
 }
 
 /**
- * Bridge-mode servers share the machine's one bridge and its fixed pod and Service ranges, so test
- * files that start them take turns: the first such server of a test process takes a lock that the
+ * Bridge-mode servers share the machine's one bridge and its fixed pod and Service ranges (and
+ * nftables-mode servers the proxy's one nftables table), so test files that start them take turns: the first such server of a test process takes a lock that the
  * process holds until it exits (a file may stop and restart its server), then deletes the bridge.
  * A lock whose holder died is taken over.
  */

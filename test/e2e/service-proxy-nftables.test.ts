@@ -5,6 +5,11 @@
  * listener on the ClusterIP (the kernel DNATs); the NodePort answers on the node's address (kernel)
  * and on 127.0.0.1 (userspace, as loopback cannot be DNATed onto the bridge); scaled to 0 the
  * ClusterIP refuses connections, from the host and from a pod; the table is gone once the server stops.
+ * A pod's connection through the ClusterIP reaches the other replica with the pod's own address as
+ * its source where br_netfilter is on (only hairpin connections are masqueraded; elsewhere all are,
+ * and the backend sees the bridge address), and a pod reaching itself through it (hairpin) works.
+ * Where the `conntrack` command is installed, a pod's long-lived UDP flow through a ClusterIP moves
+ * to another replica once the one it went to is deleted.
  *
  * The node's address is the machine's own first non-loopback IPv4 (traffic to it stays on the
  * machine); without one the NodePort is checked on 127.0.0.1 only.
@@ -12,7 +17,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { bridgeSkip, kc, killContainers, kubectl, startServer, type ServerHandle } from './harness.js';
@@ -21,7 +26,17 @@ import { eventually } from '../support/eventually.js';
 const nftSkip = spawnSync('nft', ['--version']).status !== 0 ? 'needs nft (Debian package nftables)' : false;
 const skip = bridgeSkip() || nftSkip;
 const PORT = 8080;
-const SERVER_JS = `require('http').createServer((q, s) => s.end(q.url === '/ready' ? 'ok' : process.env.HOSTNAME)).listen(${PORT})`;
+// `/peer` answers the replica's name and the address the connection came from.
+const SERVER_JS = `require('http').createServer((q, s) => s.end(q.url === '/ready' ? 'ok' : q.url === '/peer' ? process.env.HOSTNAME + ' ' + q.socket.remoteAddress : process.env.HOSTNAME)).listen(${PORT})`;
+const UDP_PORT = 5353;
+const conntrackSkip = spawnSync('conntrack', ['--version']).status !== 0 ? 'needs conntrack (Debian package conntrack)' : false;
+const brNetfilter = (() => {
+  try {
+    return readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+})();
 const nodeIP = Object.values(networkInterfaces())
   .flat()
   .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
@@ -112,15 +127,24 @@ describe('nftables service proxy (bridge network)', { skip, timeout: 180_000 }, 
     assert.match(table.stdout, /dnat ip to numgen random mod 2 map/);
     const listening = spawnSync('ss', ['-Htln', `src ${clusterIP}`], { encoding: 'utf8' });
     if (listening.status === 0) assert.equal(listening.stdout.trim(), '');
-    // From a pod (through the bridge; the answer comes back through the node's masquerade).
-    const fromPod = new Set<string>();
-    const script = `require('http').get({ host: '${clusterIP}', port: 80, agent: false }, (r) => r.pipe(process.stdout)).on('error', (e) => process.stdout.write('error ' + e.code))`;
-    await eventually('both replicas through the ClusterIP from a pod', () => {
-      fromPod.add(kc(server, ['exec', names[0]!, '--', process.execPath, '-e', script]));
+    // From a pod, through the bridge: the other replica sees the client pod's address (with
+    // br_netfilter), the pod itself (hairpin) sees the bridge's, as the node masquerades it.
+    const podIP = new Map((json(['get', 'pods', '-l', 'app=web']).items as { metadata: { name: string }; status: { podIP: string } }[]).map((p) => [p.metadata.name, p.status.podIP]));
+    const client = names[0]!;
+    const bridgeIP = (JSON.parse(spawnSync('ip', ['-j', '-4', 'addr', 'show', 'dev', 'capstan0'], { encoding: 'utf8' }).stdout) as { addr_info: { local: string }[] }[])[0]!.addr_info[0]!.local;
+    const fromPod = new Map<string, string>();
+    const script = `require('http').get({ host: '${clusterIP}', port: 80, path: '/peer', agent: false }, (r) => r.pipe(process.stdout)).on('error', (e) => process.stdout.write('error ' + e.code))`;
+    await eventually('both replicas, the client itself among them, through the ClusterIP from a pod', () => {
+      const [name = '', peer = ''] = kc(server, ['exec', client, '--', process.execPath, '-e', script]).split(' ');
+      fromPod.set(name, peer.replace(/^::ffff:/, ''));
       return names.every((n) => fromPod.has(n)) ? true : undefined;
     }).catch((e: Error) => {
       throw new Error(`${e.message}: saw ${[...fromPod].join(', ')}`);
     });
+    const other = names[1]!;
+    if (!brNetfilter) console.log('# br_netfilter is off: pods connections through a Service are masqueraded, the backend sees the bridge address');
+    assert.equal(fromPod.get(other), brNetfilter ? podIP.get(client) : bridgeIP, `the source address ${other} saw`);
+    assert.equal(fromPod.get(client), bridgeIP, 'the source address of the hairpin connection');
   });
 
   test('the NodePort answers from the host', async () => {
@@ -129,6 +153,36 @@ describe('nftables service proxy (bridge network)', { skip, timeout: 180_000 }, 
       assert.ok(names.includes(await eventually('the NodePort on the node address', () => httpGet(nodeIP, nodePort).catch(() => undefined))));
     }
     assert.ok(names.includes(await eventually('the NodePort on 127.0.0.1', () => httpGet('127.0.0.1', nodePort).catch(() => undefined))));
+  });
+
+  test('a long-lived UDP flow moves on when its endpoint leaves (conntrack entries deleted)', { skip: conntrackSkip }, async () => {
+    const echo = `const s = require('dgram').createSocket('udp4'); s.on('message', (m, r) => s.send(process.env.HOSTNAME, r.port, r.address)); s.bind(${UDP_PORT})`;
+    kc(server, ['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'echo' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'echo' } },
+          template: { metadata: { labels: { app: 'echo' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'echo', image: 'node', command: [process.execPath, '-e', echo] }] } },
+        },
+      }),
+    });
+    kc(server, ['expose', 'deployment', 'echo', '--protocol', 'UDP', '--port', '53', '--target-port', String(UDP_PORT)]);
+    const echoIP = json(['get', 'svc', 'echo']).spec.clusterIP as string;
+    // One flow: the same source port for every datagram, one every 200 ms; each answer is logged.
+    const client = `const s = require('dgram').createSocket('udp4'); s.on('message', (m) => console.log(String(m))); s.bind(40053, () => setInterval(() => s.send('x', 53, '${echoIP}'), 200))`;
+    kc(server, ['run', 'udp-client', '--image', 'node', '--restart', 'Never', '--command', '--', process.execPath, '-e', client]);
+    const answers = () => kubectl(server, ['logs', 'udp-client']).stdout.split('\n').filter(Boolean);
+    const first = await eventually('an answer to the UDP client', () => answers()[0], 60_000);
+    kc(server, ['delete', 'pod', first, '--wait=false']);
+    // Without the deletion the flow would stay with the gone pod: every datagram refreshes its entry.
+    const next = await eventually('an answer from another replica', () => answers().find((a) => a !== first), 30_000);
+    assert.notEqual(next, first);
+    kc(server, ['delete', 'pod', 'udp-client', '--wait=true']);
+    kc(server, ['delete', 'deployment', 'echo', '--wait=true']);
+    kc(server, ['delete', 'svc', 'echo']);
   });
 
   test('scaled to 0 the ClusterIP refuses connections', async () => {

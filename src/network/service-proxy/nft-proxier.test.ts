@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createLogger } from '../../util/logger.js';
 import { NftProxier, nftablesProblem } from './nft-proxier.js';
 import { parseProxyModeFlag } from './service-proxy.js';
@@ -14,6 +15,7 @@ const entry = (ip: string, endpoint?: string): NftEntry => ({
   kind: 'ClusterIP',
   chain: endpoint ? `svc-${ip}` : undefined,
   endpoints: endpoint ? [{ ip: endpoint, port: 8080 }] : [],
+  serving: endpoint ? [{ ip: endpoint, port: 8080 }] : [],
 });
 
 /** An nft stand-in whose loads finish when the test says so. */
@@ -89,4 +91,98 @@ test('nftables mode is refused without root, and --proxy-mode takes only its two
   assert.equal(parseProxyModeFlag(undefined), 'userspace');
   assert.equal(parseProxyModeFlag('nftables'), 'nftables');
   assert.throws(() => parseProxyModeFlag('iptables'), /invalid --proxy-mode "iptables": must be userspace or nftables/);
+});
+
+const udp = (ip: string, serving: string[], endpoints = serving): NftEntry => ({
+  key: `UDP/${ip}:53`,
+  ip,
+  port: 53,
+  protocol: 'UDP',
+  kind: 'ClusterIP',
+  chain: endpoints.length ? `svc-${ip}` : undefined,
+  endpoints: endpoints.map((e) => ({ ip: e, port: 5353 })),
+  serving: serving.map((e) => ({ ip: e, port: 5353 })),
+});
+
+/** A logger whose lines the test reads. */
+function capture() {
+  const lines: string[] = [];
+  return { lines, logger: createLogger('debug', 'test', (l) => lines.push(l)) };
+}
+
+test('after a table is loaded the conntrack entries of UDP flows to endpoints that stopped serving are deleted', async () => {
+  const nft = fakeNft();
+  const calls: string[][] = [];
+  const p = new NftProxier({ logger, nft: nft.runner, conntrack: async (args) => void calls.push(args) });
+  const load = async () => {
+    await new Promise((r) => setImmediate(r));
+    nft.release();
+    await p.settled();
+  };
+  p.apply([udp('10.43.0.10', ['10.42.0.5', '10.42.0.6'])]);
+  await load();
+  assert.deepEqual(calls, []);
+  // The endpoint .5 terminates (still serving): no new flows go there, the old ones stay.
+  p.apply([udp('10.43.0.10', ['10.42.0.5', '10.42.0.6'], ['10.42.0.6'])]);
+  await load();
+  assert.deepEqual(calls, []);
+  // It leaves the slice: the DNAT rule is the same, so nothing is loaded, but its flows go.
+  p.apply([udp('10.43.0.10', ['10.42.0.6'])]);
+  await p.settled();
+  assert.equal(p.loadCount(), 2);
+  assert.deepEqual(calls, [['-D', '-p', 'udp', '--orig-dst', '10.43.0.10', '--orig-port-dst', '53', '--reply-src', '10.42.0.5', '--reply-port-src', '5353']]);
+  assert.equal(p.flushCount(), 1);
+  // A failed load deletes nothing; the retry that succeeds does.
+  nft.failWith(new Error('Error: no buffer space'));
+  p.apply([udp('10.43.0.10', ['10.42.0.7'])]);
+  await load();
+  assert.equal(calls.length, 1);
+  nft.failWith(undefined);
+  p.apply([udp('10.43.0.10', ['10.42.0.7'])]);
+  await load();
+  assert.deepEqual(calls.slice(1), [['-D', '-p', 'udp', '--orig-dst', '10.43.0.10', '--orig-port-dst', '53', '--reply-src', '10.42.0.6', '--reply-port-src', '5353']]);
+  const closing = p.close();
+  await new Promise((r) => setImmediate(r));
+  nft.release();
+  await closing;
+});
+
+test('start: br_netfilter on masquerades hairpin connections only; off or absent keeps masquerading all and says why', async () => {
+  const bridge = { name: 'capstan0', podCidr: '10.42.0.0/16' };
+  for (const [value, hairpin] of [['1\n', true], ['0\n', false], [undefined, false]] as const) {
+    const nft = fakeNft();
+    const log = capture();
+    const p = new NftProxier({ logger: log.logger, nft: nft.runner, bridge, conntrack: async () => undefined, readBridgeNfCallIptables: async () => value });
+    await p.start();
+    p.apply([entry('10.43.0.1', '10.42.0.5')]);
+    await new Promise((r) => setImmediate(r));
+    nft.release();
+    await p.settled();
+    if (hairpin) {
+      assert.match(nft.scripts[0]!, /ip saddr \. ip daddr @hairpin-endpoints oifname "capstan0" ct status dnat masquerade/);
+      assert.ok(log.lines.some((l) => l.includes('masquerades only hairpin connections')));
+    } else {
+      assert.match(nft.scripts[0]!, /ip saddr 10\.42\.0\.0\/16 oifname "capstan0" ct status dnat masquerade/);
+      const warned = log.lines.filter((l) => l.includes('masquerades every pod connection through a Service'));
+      assert.equal(warned.length, 1);
+      assert.match(warned[0]!, value === undefined ? /br_netfilter is not loaded/ : /bridge-nf-call-iptables is 0/);
+    }
+    assert.ok(!log.lines.some((l) => l.includes('conntrack command')));
+    const closing = p.close();
+    await new Promise((r) => setImmediate(r));
+    nft.release();
+    await closing;
+  }
+});
+
+test('start without a conntrack runner looks for the command, and warns once when it is missing', async () => {
+  const log = capture();
+  const p = new NftProxier({ logger: log.logger, nft: async () => undefined });
+  await p.start();
+  const have = spawnSync('conntrack', ['--version']).status === 0;
+  const warned = log.lines.filter((l) => l.includes('the conntrack command (Debian package conntrack) is not installed'));
+  assert.equal(warned.length, have ? 0 : 1);
+  // Host network mode: no bridge, nothing said about masquerading.
+  assert.ok(!log.lines.some((l) => l.includes('masquerade')));
+  await p.close();
 });

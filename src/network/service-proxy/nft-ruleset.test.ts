@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import { chainName, nftDeleteTable, nftRuleset, splitPlan } from './nft-ruleset.js';
+import { bridgeMasquerade, chainName, nftDeleteTable, nftRuleset, splitPlan } from './nft-ruleset.js';
 import { planProxy } from './proxy-rules.js';
 
 const node = { name: 'n1', addresses: ['192.0.2.2', '127.0.0.1'] };
@@ -105,6 +105,36 @@ test('session affinity and loopback endpoints (bridge mode) keep a Service port 
   assert.deepEqual(split([svc('api', { clusterIP: '127.10.0.1', ports: [{ name: 'https', port: 443 }] })], [slice('api', [{ ip: '127.0.0.1' }], 6443, 'https')], false).kernel.map((e) => e.key), ['TCP/127.10.0.1:443']);
 });
 
+test('with br_netfilter only hairpin connections are masqueraded: a set of endpoint . endpoint pairs', () => {
+  const s = split([svc('web', {}), svc('dns', { clusterIP: '10.43.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] })], [slice('web', [{ ip: '10.42.0.6' }, { ip: '10.42.0.5' }]), slice('dns', [{ ip: '10.42.0.5' }], 53, 'dns', 'UDP')]);
+  const text = nftRuleset(s.kernel, { bridge: { name: 'capstan0', podCidr: '10.42.0.0/16', hairpinOnly: true } });
+  assert.ok(text.includes('\tset hairpin-endpoints {\n\t\ttype ipv4_addr . ipv4_addr\n\t\telements = {\n\t\t\t10.42.0.5 . 10.42.0.5,\n\t\t\t10.42.0.6 . 10.42.0.6\n\t\t}\n\t}'), text);
+  assert.ok(text.includes('type nat hook postrouting priority srcnat; policy accept;\n\t\tip saddr . ip daddr @hairpin-endpoints oifname "capstan0" ct status dnat masquerade\n'), text);
+  assert.doesNotMatch(text, /ip saddr 10\.42\.0\.0\/16/);
+  // No endpoints at all: an empty set, still a valid table.
+  assert.match(nftRuleset([], { bridge: { name: 'capstan0', podCidr: '10.42.0.0/16', hairpinOnly: true } }), /set hairpin-endpoints \{\n\t\ttype ipv4_addr \. ipv4_addr\n\t\}/);
+});
+
+test('br_netfilter decides the masquerade: on, off, or not loaded', () => {
+  assert.deepEqual(bridgeMasquerade('1\n'), { hairpinOnly: true, why: 'br_netfilter passes bridged replies through conntrack' });
+  const off = bridgeMasquerade('0\n');
+  assert.equal(off.hairpinOnly, false);
+  assert.match(off.why, /^net\.bridge\.bridge-nf-call-iptables is 0, so replies between pods on the bridge bypass conntrack: .*backends see the bridge address$/);
+  const absent = bridgeMasquerade(undefined);
+  assert.equal(absent.hairpinOnly, false);
+  assert.match(absent.why, /^br_netfilter is not loaded, /);
+});
+
+test('each kernel entry lists the serving endpoint addresses of its Service port, whatever the traffic policy', () => {
+  const np = svc('np', { type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ name: 'http', port: 80, nodePort: 30080 }] });
+  const eps = [{ ip: '10.42.0.7', ready: false, serving: true, terminating: true, node: 'n1' }, { ip: '10.42.0.5', node: 'n1' }, { ip: '10.42.1.5', node: 'n2' }, { ip: '10.42.0.9', ready: false, node: 'n1' }];
+  const s = split([np], [slice('np', eps)]);
+  assert.deepEqual(s.kernel.map((e) => [e.kind, e.endpoints.map((x) => x.ip), e.serving.map((x) => `${x.ip}:${x.port}`)]), [
+    ['ClusterIP', ['10.42.0.5', '10.42.1.5'], ['10.42.0.5:8080', '10.42.0.7:8080', '10.42.1.5:8080']],
+    ['NodePort', ['10.42.0.5'], ['10.42.0.5:8080', '10.42.0.7:8080', '10.42.1.5:8080']],
+  ]);
+});
+
 test('chain names are valid nft identifiers, bounded, and distinct per port and scope', () => {
   const long = `ns/${'a'.repeat(200)}:web-port/UDP`;
   const n = chainName(long, 'internal');
@@ -133,6 +163,12 @@ test('nft accepts the generated ruleset, twice (replacement), and the delete scr
       const r = nft(text);
       assert.equal(r.status, 0, r.stderr);
     }
+    const hairpin = nft(nftRuleset(s.kernel, { bridge: { name: 'capstan0', podCidr: '10.42.0.0/16', hairpinOnly: true } }));
+    assert.equal(hairpin.status, 0, hairpin.stderr);
+    const withSet = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'capstan-proxy'], { encoding: 'utf8' }).stdout;
+    assert.match(withSet, /elements = \{ 10\.42\.0\.5 \. 10\.42\.0\.5,\s+10\.42\.0\.6 \. 10\.42\.0\.6 \}/);
+    assert.match(withSet, /ip saddr \. ip daddr @hairpin-endpoints oifname "capstan0" ct status dnat masquerade/);
+    assert.equal(nft(text).status, 0);
     const listed = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'capstan-proxy'], { encoding: 'utf8' }).stdout;
     assert.match(listed, /numgen random mod 2 map \{ 0 : 10\.42\.0\.5 \. 8080, 1 : 10\.42\.0\.6 \. 8080 \}/);
     assert.match(listed, /192\.0\.2\.2 \. tcp \. 30080 : goto svc-/);

@@ -6,7 +6,10 @@
  * `address . protocol . port` to a per-Service-port chain that DNATs to an endpoint picked with
  * `numgen random`, looked up from a prerouting nat chain (traffic from pods and from outside) and
  * an output nat chain (traffic from the node itself), and a second map that sends new connections
- * to Service ports without usable endpoints to a chain that rejects them.
+ * to Service ports without usable endpoints to a chain that rejects them. In bridge mode a
+ * postrouting chain masquerades pods' connections that the DNAT sends back onto the bridge: only
+ * hairpin ones (a pod reaching itself) when br_netfilter makes bridged replies pass conntrack, as
+ * kube-proxy does, so backends see the client pod's address; all of them otherwise.
  */
 import { createHash } from 'node:crypto';
 import { endpointKey, type ListenerSpec, type ProxyPlan, type ProxyProtocol, usableEndpoints } from './proxy-rules.js';
@@ -24,6 +27,11 @@ export interface NftEntry {
   /** The DNAT chain's name; undefined when the Service port has no usable endpoint (rejected). */
   chain?: string;
   endpoints: { ip: string; port: number }[];
+  /**
+   * The Service port's serving endpoints (any node, terminating or not), sorted: UDP flows DNATed
+   * to an endpoint not in here any more are stale (./stale-udp-flows.ts).
+   */
+  serving: { ip: string; port: number }[];
 }
 
 export interface NftSplit {
@@ -76,7 +84,11 @@ export function splitPlan(plan: ProxyPlan, o: NftSplitOptions): NftSplit {
     const endpoints = usableEndpoints(rule, l.scope, o.nodeName)
       .map((e) => ({ ip: e.ip, port: e.port }))
       .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
-    kernel.push({ key: l.key, ip: l.ip, port: l.port, protocol: l.protocol, kind: l.kind, chain: endpoints.length ? chainName(l.ruleId, l.scope) : undefined, endpoints });
+    const serving = rule.endpoints
+      .filter((e) => e.serving)
+      .map((e) => ({ ip: e.ip, port: e.port }))
+      .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
+    kernel.push({ key: l.key, ip: l.ip, port: l.port, protocol: l.protocol, kind: l.kind, chain: endpoints.length ? chainName(l.ruleId, l.scope) : undefined, endpoints, serving });
   }
   kernel.sort((a, b) => a.key.localeCompare(b.key));
   return { kernel, userspace: { rules: plan.rules, listeners: userspace, unsupported: plan.unsupported }, userspaceWhy };
@@ -95,10 +107,35 @@ export function chainName(ruleId: string, scope: 'internal' | 'external'): strin
   return `svc-${hash}-${tail}${scope === 'external' ? '-ext' : ''}`;
 }
 
+export interface NftBridge {
+  name: string;
+  podCidr: string;
+  /**
+   * Masquerade only hairpin connections (source = the endpoint picked), as kube-proxy does; needs
+   * br_netfilter (see bridgeMasquerade). Otherwise every pod connection DNATed back onto the bridge.
+   */
+  hairpinOnly?: boolean;
+}
+
 export interface NftRulesetOptions {
   table?: string;
   /** Bridge mode: masquerade pods' DNATed connections that go back out through this bridge. */
-  bridge?: { name: string; podCidr: string };
+  bridge?: NftBridge;
+}
+
+/**
+ * Which pod connections the bridge needs masqueraded, from the value of
+ * `/proc/sys/net/bridge/bridge-nf-call-iptables` (undefined when the file is absent: br_netfilter
+ * is not loaded). With br_netfilter on, a backend's reply to a client pod on the same bridge passes
+ * conntrack, which restores the ClusterIP as its source, so only a pod reaching itself (whose reply
+ * never leaves its namespace) needs its source rewritten. Without it the reply is bridged straight
+ * back with the backend's address, which the client drops: every such connection is masqueraded.
+ */
+export function bridgeMasquerade(bridgeNfCallIptables: string | undefined): { hairpinOnly: boolean; why: string } {
+  const v = bridgeNfCallIptables?.trim();
+  if (v === '1') return { hairpinOnly: true, why: 'br_netfilter passes bridged replies through conntrack' };
+  const cause = v === undefined ? 'br_netfilter is not loaded' : `net.bridge.bridge-nf-call-iptables is ${v}`;
+  return { hairpinOnly: false, why: `${cause}, so replies between pods on the bridge bypass conntrack: pods' connections through a Service are masqueraded and backends see the bridge address` };
 }
 
 const proto = (p: ProxyProtocol) => (p === 'UDP' ? 'udp' : 'tcp');
@@ -111,12 +148,33 @@ function dnatRule(e: NftEntry): string {
   return `${l4} dnat to numgen random mod ${eps.length} map { ${elements} }`;
 }
 
+function elementsBlock(elements: string[]): string[] {
+  return elements.length ? [`\t\telements = {\n${elements.map((e) => `\t\t\t${e}`).join(',\n')}\n\t\t}`] : [];
+}
+
 function verdictMap(name: string, elements: string[]): string[] {
   return [
     `\tmap ${name} {`,
     '\t\ttype ipv4_addr . inet_proto . inet_service : verdict',
-    ...(elements.length ? [`\t\telements = {\n${elements.map((e) => `\t\t\t${e}`).join(',\n')}\n\t\t}`] : []),
+    ...elementsBlock(elements),
     '\t}',
+  ];
+}
+
+/** Bridge mode's postrouting: masquerade hairpin connections only, or every pod connection sent back onto the bridge. */
+function bridgeMasqueradeLines(entries: readonly NftEntry[], b: NftBridge): string[] {
+  if (!b.hairpinOnly) {
+    // Without br_netfilter the reply would be bridged straight back: the source must be the node's.
+    return baseChain('nat-postrouting', 'nat', 'postrouting', 'srcnat', [`ip saddr ${b.podCidr} oifname "${b.name}" ct status dnat masquerade`]);
+  }
+  // A pod DNATed to itself answers inside its own namespace unless the source is the node's.
+  const ips = [...new Set(entries.flatMap((e) => e.endpoints.map((ep) => ep.ip)))].sort();
+  return [
+    '\tset hairpin-endpoints {',
+    '\t\ttype ipv4_addr . ipv4_addr',
+    ...elementsBlock(ips.map((ip) => `${ip} . ${ip}`)),
+    '\t}',
+    ...baseChain('nat-postrouting', 'nat', 'postrouting', 'srcnat', [`ip saddr . ip daddr @hairpin-endpoints oifname "${b.name}" ct status dnat masquerade`]),
   ];
 }
 
@@ -151,9 +209,7 @@ export function nftRuleset(entries: readonly NftEntry[], o: NftRulesetOptions = 
     ...verdictMap('no-endpoint-services', rejected),
     ...baseChain('nat-prerouting', 'nat', 'prerouting', 'dstnat', [lookup]),
     ...baseChain('nat-output', 'nat', 'output', '-100', [lookup]),
-    // A pod's connection DNATed back onto the bridge is answered over the bridge directly unless
-    // its source is rewritten to the node's: masquerade it (this also makes hairpin work).
-    ...(o.bridge ? baseChain('nat-postrouting', 'nat', 'postrouting', 'srcnat', [`ip saddr ${o.bridge.podCidr} oifname "${o.bridge.name}" ct status dnat masquerade`]) : []),
+    ...(o.bridge ? bridgeMasqueradeLines(entries, o.bridge) : []),
     // Before the usual filter chains (priority 0), after conntrack (-200).
     ...baseChain('filter-input', 'filter', 'input', '-110', [rejectLookup]),
     ...baseChain('filter-forward', 'filter', 'forward', '-110', [rejectLookup]),

@@ -5,6 +5,7 @@
  * changes take effect for the next connection; sockets are opened and closed only as Service
  * ports come and go. A socket that cannot be bound is reported and retried every `bindRetryMs`.
  */
+import { CoalescingRunner } from '../../util/coalescing-runner.js';
 import type { Logger } from '../../util/logger.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { EndpointPicker } from './endpoint-picker.js';
@@ -38,14 +39,13 @@ export class Proxier {
   private readonly failures = new Map<string, string>();
   private readonly pickers = new Map<string, EndpointPicker>();
   private readonly warnedUnsupported = new Set<string>();
-  private running?: Promise<void>;
-  private dirty = false;
   private closed = false;
-  private retryTimer?: NodeJS.Timeout;
+  private readonly runner: CoalescingRunner;
   private readonly now: () => number;
 
   constructor(private readonly opts: ProxierOptions) {
     this.now = opts.now ?? Date.now;
+    this.runner = new CoalescingRunner(() => this.reconcile(), { retryMs: opts.bindRetryMs ?? 5000 });
   }
 
   /** Swaps in a new plan: routing changes at once, listeners follow asynchronously. */
@@ -64,7 +64,7 @@ export class Proxier {
     }
     for (const id of this.pickers.keys()) if (!this.rules.has(id)) this.pickers.delete(id);
     this.specs = new Map(plan.listeners.map((l) => [l.key, l]));
-    this.reconcileSoon();
+    this.runner.kick();
   }
 
   /** The endpoint for a new flow on listener `key`; undefined rejects it. */
@@ -85,30 +85,14 @@ export class Proxier {
 
   /** Resolves once the listeners match the latest plan as far as binding allows. */
   async settled(): Promise<void> {
-    while (this.running) await this.running;
+    await this.runner.settled();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    await this.settled();
+    await this.runner.close();
     await Promise.allSettled([...this.listeners.values()].map((l) => l.close()));
     this.listeners.clear();
-  }
-
-  private reconcileSoon(): void {
-    if (this.running) {
-      this.dirty = true;
-      return;
-    }
-    this.running = this.reconcileLoop().finally(() => (this.running = undefined));
-  }
-
-  private async reconcileLoop(): Promise<void> {
-    do {
-      this.dirty = false;
-      await this.reconcile();
-    } while (this.dirty && !this.closed);
   }
 
   private async reconcile(): Promise<void> {
@@ -136,13 +120,7 @@ export class Proxier {
       this.listeners.set(spec.key, l);
       if (this.failures.delete(spec.key)) this.opts.logger.info('service proxy listening after earlier failures', { listener: spec.key });
     }
-    if (this.failures.size && !this.closed && !this.retryTimer) {
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.reconcileSoon();
-      }, this.opts.bindRetryMs ?? 5000);
-      this.retryTimer.unref();
-    }
+    if (this.failures.size) this.runner.retryLater();
   }
 
   private failed(spec: ListenerSpec, error: Error): void {

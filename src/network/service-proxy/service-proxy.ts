@@ -42,7 +42,10 @@ export interface ServiceProxyOptions {
   udpIdleMs?: number;
   /** Default userspace. nftables needs root and `nft` (the caller checks: nftablesProblem). */
   mode?: ProxyMode;
-  /** nftables mode with bridge pod networking: the bridge and the cluster's pod range. */
+  /**
+   * nftables mode with bridge pod networking: the bridge and the cluster's pod range (hairpin-only
+   * masquerade where br_netfilter is on, decided at start).
+   */
   bridge?: { name: string; podCidr: string };
   /** nftables mode: the table's name (default capstan-proxy) and how scripts are loaded (tests). */
   nftTable?: string;
@@ -97,6 +100,7 @@ export class ServiceProxy {
     const removers = [this.services.addEventHandler(handler), this.slices.addEventHandler(handler), this.node.addEventHandler(handler)];
     const running = [this.services.start(signal), this.slices.start(signal), this.node.start(signal)];
     try {
+      await this.nft?.start();
       await Promise.all([this.services.waitForSync(signal), this.slices.waitForSync(signal), this.node.waitForSync(signal)]);
       this.sync();
       this.opts.logger.info('service proxy started', { node: this.opts.nodeName, mode: this.opts.mode ?? 'userspace', listeners: this.proxier.openListeners().length });
