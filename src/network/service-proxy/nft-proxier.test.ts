@@ -64,6 +64,29 @@ test('a burst of plans while nft runs collapses into one more load with the newe
   assert.equal(nft.scripts[2], 'table ip capstan-proxy\ndelete table ip capstan-proxy\n');
 });
 
+test('after the first full load only changes are loaded; after a failure the whole table again', async () => {
+  const nft = fakeNft();
+  const p = new NftProxier({ logger, nft: nft.runner, retryMs: 60_000 });
+  const load = async (entries: NftEntry[]) => {
+    p.apply(entries);
+    await new Promise((r) => setImmediate(r));
+    nft.release();
+    await p.settled();
+    return nft.scripts.at(-1)!;
+  };
+  assert.match(await load([entry('10.43.0.1', '10.42.0.5'), entry('10.43.0.2', '10.42.0.6')]), /^table ip capstan-proxy\ndelete table ip capstan-proxy\n/);
+  assert.equal(await load([entry('10.43.0.1', '10.42.0.7'), entry('10.43.0.2', '10.42.0.6')]), 'flush chain ip capstan-proxy svc-10.43.0.1\nadd rule ip capstan-proxy svc-10.43.0.1 meta l4proto tcp dnat to 10.42.0.7:8080\n');
+  nft.failWith(new Error('Error: Could not process rule: No such file or directory'));
+  await load([entry('10.43.0.1', '10.42.0.8'), entry('10.43.0.2', '10.42.0.6')]);
+  nft.failWith(undefined);
+  assert.match(await load([entry('10.43.0.1', '10.42.0.9'), entry('10.43.0.2', '10.42.0.6')]), /^table ip capstan-proxy\ndelete table ip capstan-proxy\n/);
+  assert.equal(p.loadCount(), 3);
+  const closing = p.close();
+  await new Promise((r) => setImmediate(r));
+  nft.release();
+  await closing;
+});
+
 test('a failed load is retried with the newest plan', async () => {
   const nft = fakeNft();
   const p = new NftProxier({ logger, nft: nft.runner, retryMs: 1 });

@@ -1,9 +1,11 @@
 /**
  * The nftables data plane (`--proxy-mode nftables`): keeps the agent's own table equal to the
- * latest plan. Each change is one `nft -f -` transaction that replaces the whole table
- * (./nft-ruleset.ts), so the kernel never sees half a ruleset; a burst of plans while `nft` runs
- * collapses into one more run with the newest, and an unchanged ruleset is not loaded again. A
- * failed load is logged and retried. Once a table is in place, the conntrack entries of UDP flows
+ * latest plan. Each change is one `nft -f -` transaction, so the kernel never sees half a
+ * ruleset: the first load, and the next after a failure, replace the whole table; later ones
+ * change only the elements and chains that differ from the table in place (./nft-table.ts), which
+ * keeps one Service's change cheap among thousands. A burst of plans while `nft` runs collapses
+ * into one more run with the newest, and an unchanged table is not touched. A failed load is
+ * logged and retried. Once a table is in place, the conntrack entries of UDP flows
  * to endpoints that stopped serving are deleted (./stale-udp-flows.ts) with the `conntrack`
  * command, where installed. `start()` looks at the host once (br_netfilter, `conntrack`);
  * `close()` removes the table. Only the table named in the options is ever touched.
@@ -12,7 +14,8 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { CoalescingRunner } from '../../util/coalescing-runner.js';
 import type { Logger } from '../../util/logger.js';
-import { bridgeMasquerade, NFT_TABLE, type NftBridge, type NftEntry, nftDeleteTable, nftRuleset } from './nft-ruleset.js';
+import { bridgeMasquerade, NFT_TABLE, type NftBridge, type NftEntry, nftDeleteTable, nftTable } from './nft-ruleset.js';
+import { deltaScript, fullScript, type NftTableModel } from './nft-table.js';
 import { conntrackDeleteArgs, staleUdpFlows } from './stale-udp-flows.js';
 
 /** Loads an nft script; rejects with nft's own message. */
@@ -91,8 +94,9 @@ export interface NftProxierOptions {
 }
 
 export class NftProxier {
-  private wanted?: { entries: NftEntry[]; text: string };
-  private appliedText?: string;
+  private wanted?: { entries: NftEntry[]; table: NftTableModel };
+  /** The table in the kernel, as last loaded; undefined before the first load and after a failure. */
+  private applied?: NftTableModel;
   /** The entries whose stale UDP flows were dealt with (those of the table in place). */
   private appliedEntries: NftEntry[] = [];
   private closed = false;
@@ -126,7 +130,7 @@ export class NftProxier {
   /** Asks for the table to hold `entries`; loaded asynchronously, coalesced with later calls. */
   apply(entries: NftEntry[]): void {
     if (this.closed) return;
-    this.wanted = { entries, text: nftRuleset(entries, { table: this.opts.table, bridge: this.bridge }) };
+    this.wanted = { entries, table: nftTable(entries, { table: this.opts.table, bridge: this.bridge }) };
     this.runner.kick();
   }
 
@@ -155,18 +159,19 @@ export class NftProxier {
   /** One pass: loads the newest ruleset unless in place, then deletes the flows it made stale. */
   private async sync(): Promise<void> {
     if (this.closed || !this.wanted) return;
-    const { entries, text } = this.wanted;
-    if (text !== this.appliedText) {
+    const { entries, table } = this.wanted;
+    const script = this.applied ? (deltaScript(this.applied, table) ?? fullScript(table)) : fullScript(table);
+    if (script !== '') {
       try {
         for (const e of entries) if (e.kind === 'ClusterIP') await this.opts.ensureLocalAddress?.(e.ip);
-        await this.nft(text);
+        await this.nft(script);
       } catch (e) {
-        this.appliedText = undefined;
+        this.applied = undefined;
         this.opts.logger.error('cannot load the service proxy nftables rules, will retry', { error: (e as Error).message });
         this.runner.retryLater();
         return;
       }
-      this.appliedText = text;
+      this.applied = table;
       this.loads++;
       this.opts.logger.debug('service proxy nftables rules loaded', { entries: entries.length });
     }

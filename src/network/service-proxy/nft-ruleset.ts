@@ -1,7 +1,7 @@
 /**
  * The nftables data plane's rules, as pure functions of the proxy plan (./proxy-rules.ts): which
- * listeners the kernel serves and which stay with the userspace proxy, and the text of the one
- * table that `nft -f -` loads in a single transaction. The layout follows kube-proxy's nftables
+ * listeners the kernel serves and which stay with the userspace proxy, and the one table that
+ * holds them, as data (./nft-table.ts turns it into `nft -f -` transactions). The layout follows kube-proxy's nftables
  * mode (`pkg/proxy/nftables/proxier.go`) in spirit, much reduced: a verdict map from
  * `address . protocol . port` to a per-Service-port chain that DNATs to an endpoint picked with
  * `numgen random`, looked up from a prerouting nat chain (traffic from pods and from outside) and
@@ -12,6 +12,7 @@
  * kube-proxy does, so backends see the client pod's address; all of them otherwise.
  */
 import { createHash } from 'node:crypto';
+import { deleteScript, fullScript, type NftTableModel } from './nft-table.js';
 import { endpointKey, type ListenerSpec, type ProxyPlan, type ProxyProtocol, usableEndpoints } from './proxy-rules.js';
 
 /** The table the agent owns; nothing else in the ruleset is read or written. */
@@ -148,83 +149,51 @@ function dnatRule(e: NftEntry): string {
   return `${l4} dnat to numgen random mod ${eps.length} map { ${elements} }`;
 }
 
-function elementsBlock(elements: string[]): string[] {
-  return elements.length ? [`\t\telements = {\n${elements.map((e) => `\t\t\t${e}`).join(',\n')}\n\t\t}`] : [];
-}
+const VERDICT_MAP = 'type ipv4_addr . inet_proto . inet_service : verdict';
 
-function verdictMap(name: string, elements: string[]): string[] {
-  return [
-    `\tmap ${name} {`,
-    '\t\ttype ipv4_addr . inet_proto . inet_service : verdict',
-    ...elementsBlock(elements),
-    '\t}',
-  ];
-}
-
-/** Bridge mode's postrouting: masquerade hairpin connections only, or every pod connection sent back onto the bridge. */
-function bridgeMasqueradeLines(entries: readonly NftEntry[], b: NftBridge): string[] {
-  if (!b.hairpinOnly) {
-    // Without br_netfilter the reply would be bridged straight back: the source must be the node's.
-    return baseChain('nat-postrouting', 'nat', 'postrouting', 'srcnat', [`ip saddr ${b.podCidr} oifname "${b.name}" ct status dnat masquerade`]);
-  }
-  // A pod DNATed to itself answers inside its own namespace unless the source is the node's.
-  const ips = [...new Set(entries.flatMap((e) => e.endpoints.map((ep) => ep.ip)))].sort();
-  return [
-    '\tset hairpin-endpoints {',
-    '\t\ttype ipv4_addr . ipv4_addr',
-    ...elementsBlock(ips.map((ip) => `${ip} . ${ip}`)),
-    '\t}',
-    ...baseChain('nat-postrouting', 'nat', 'postrouting', 'srcnat', [`ip saddr . ip daddr @hairpin-endpoints oifname "${b.name}" ct status dnat masquerade`]),
-  ];
-}
-
-function baseChain(name: string, type: 'nat' | 'filter', hook: string, priority: string, rules: string[]): string[] {
-  return [`\tchain ${name} {`, `\t\ttype ${type} hook ${hook} priority ${priority}; policy accept;`, ...rules.map((r) => `\t\t${r}`), '\t}'];
-}
+const baseChain = (name: string, type: 'nat' | 'filter', hook: string, priority: string, rules: string[]) => ({ name, header: `type ${type} hook ${hook} priority ${priority}; policy accept;`, rules });
 
 /**
- * The script that replaces the table in one transaction: it creates the table (so that the
- * delete never fails), deletes it with everything in it, and defines it anew. Connections already
- * NATed keep their conntrack entries across a replacement.
+ * The agent's table for these entries, as data (./nft-table.ts renders it whole or as the change
+ * from the table in place): a verdict map from `address . protocol . port` to each Service port's
+ * DNAT chain, a second one to the reject chain for ports without endpoints, the nat and filter
+ * base chains that look them up, and in bridge mode the postrouting masquerade.
  */
-export function nftRuleset(entries: readonly NftEntry[], o: NftRulesetOptions = {}): string {
-  const table = o.table ?? NFT_TABLE;
-  const services: string[] = [];
-  const rejected: string[] = [];
-  const chains = new Map<string, NftEntry>();
+export function nftTable(entries: readonly NftEntry[], o: NftRulesetOptions = {}): NftTableModel {
+  const services = new Map<string, string>();
+  const rejected = new Map<string, string>();
+  const chains = new Map<string, string[]>([['reject-chain', ['meta l4proto tcp reject with tcp reset', 'reject']]]);
   for (const e of entries) {
     const k = `${e.ip} . ${proto(e.protocol)} . ${e.port}`;
     if (e.chain) {
-      services.push(`${k} : goto ${e.chain}`);
-      if (!chains.has(e.chain)) chains.set(e.chain, e);
-    } else rejected.push(`${k} : goto reject-chain`);
+      services.set(k, `goto ${e.chain}`);
+      if (!chains.has(e.chain)) chains.set(e.chain, [dnatRule(e)]);
+    } else rejected.set(k, 'goto reject-chain');
   }
+  const collections: NftTableModel['collections'] = new Map([
+    ['service-ips', { kind: 'map', type: VERDICT_MAP, elements: services }],
+    ['no-endpoint-services', { kind: 'map', type: VERDICT_MAP, elements: rejected }],
+  ]);
   const lookup = 'ip daddr . meta l4proto . th dport vmap @service-ips';
   const rejectLookup = 'ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services';
-  const lines = [
-    `table ip ${table}`,
-    `delete table ip ${table}`,
-    `table ip ${table} {`,
-    ...verdictMap('service-ips', services),
-    ...verdictMap('no-endpoint-services', rejected),
-    ...baseChain('nat-prerouting', 'nat', 'prerouting', 'dstnat', [lookup]),
-    ...baseChain('nat-output', 'nat', 'output', '-100', [lookup]),
-    ...(o.bridge ? bridgeMasqueradeLines(entries, o.bridge) : []),
-    // Before the usual filter chains (priority 0), after conntrack (-200).
-    ...baseChain('filter-input', 'filter', 'input', '-110', [rejectLookup]),
-    ...baseChain('filter-forward', 'filter', 'forward', '-110', [rejectLookup]),
-    ...baseChain('filter-output', 'filter', 'output', '-110', [rejectLookup]),
-    '\tchain reject-chain {',
-    '\t\tmeta l4proto tcp reject with tcp reset',
-    '\t\treject',
-    '\t}',
-    ...[...chains].flatMap(([name, e]) => [`\tchain ${name} {`, `\t\t${dnatRule(e)}`, '\t}']),
-    '}',
-  ];
-  return `${lines.join('\n')}\n`;
+  const baseChains = [baseChain('nat-prerouting', 'nat', 'prerouting', 'dstnat', [lookup]), baseChain('nat-output', 'nat', 'output', '-100', [lookup])];
+  const b = o.bridge;
+  if (b && !b.hairpinOnly) {
+    // Without br_netfilter the reply would be bridged straight back: the source must be the node's.
+    baseChains.push(baseChain('nat-postrouting', 'nat', 'postrouting', 'srcnat', [`ip saddr ${b.podCidr} oifname "${b.name}" ct status dnat masquerade`]));
+  } else if (b) {
+    // A pod DNATed to itself answers inside its own namespace unless the source is the node's.
+    const ips = [...new Set(entries.flatMap((e) => e.endpoints.map((ep) => ep.ip)))].sort();
+    collections.set('hairpin-endpoints', { kind: 'set', type: 'type ipv4_addr . ipv4_addr', elements: new Map(ips.map((ip) => [`${ip} . ${ip}`, ''])) });
+    baseChains.push(baseChain('nat-postrouting', 'nat', 'postrouting', 'srcnat', [`ip saddr . ip daddr @hairpin-endpoints oifname "${b.name}" ct status dnat masquerade`]));
+  }
+  // Before the usual filter chains (priority 0), after conntrack (-200).
+  for (const hook of ['input', 'forward', 'output']) baseChains.push(baseChain(`filter-${hook}`, 'filter', hook, '-110', [rejectLookup]));
+  return { family: 'ip', name: o.table ?? NFT_TABLE, collections, baseChains, chains };
 }
 
+/** The script that replaces the whole table in one transaction (./nft-table.ts fullScript). */
+export const nftRuleset = (entries: readonly NftEntry[], o: NftRulesetOptions = {}): string => fullScript(nftTable(entries, o));
+
 /** The script that removes the table (clean shutdown); the add first makes it succeed when absent. */
-export function nftDeleteTable(table = NFT_TABLE): string {
-  return `table ip ${table}\ndelete table ip ${table}\n`;
-}
+export const nftDeleteTable = (table = NFT_TABLE): string => deleteScript('ip', table);
