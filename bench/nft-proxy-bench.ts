@@ -16,20 +16,20 @@
  *
  * Needs root, `nft`, `wrk` and the CNI bridge, host-local and loopback plugins. Bridge mode uses
  * the machine's one bridge (capstan0) and fixed ranges, so the run takes the same lock as the
- * bridge-mode end-to-end tests and removes the bridge at the end.
+ * bridge-mode end-to-end tests (waiting for its turn) and removes the bridge at the end.
  *
  * Run: `node dist/bench/nft-proxy-bench.js [--threads 2] [--connections 32] [--seconds 4]
  *   [--warmup 1] [--rounds 12] [--services 1000] [--changes 60]` (`--services 0` skips the second part).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { Connection } from './lib/client.js';
 import { get, until, wrk, type WrkResult } from './lib/http-load.js';
 import { isMain } from './lib/main.js';
+import { takeBridgeLock } from '../test/support/bridge-lock.js';
 import { killContainers, type Options as NetworkBenchOptions } from './network-bench.js';
 import { measureReprogramming, type ReprogramBackend } from './lib/reprogramming.js';
 import { newDataDir, startServer, stopAll, type BenchServer } from './lib/server.js';
@@ -54,13 +54,7 @@ async function main(): Promise<void> {
   const o: Options = { threads: +a.threads!, connections: +a.connections!, seconds: +a.seconds!, warmup: +a.warmup!, rounds: +a.rounds!, services: +a.services!, changes: +a.changes! };
   if (process.getuid?.() !== 0) throw new Error('needs root (bridge networking and nftables)');
   for (const bin of ['wrk', 'nft']) if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) throw new Error(`${bin} is not installed`);
-  const lock = join(tmpdir(), 'capstan-e2e-bridge.lock');
-  try {
-    mkdirSync(lock);
-    writeFileSync(join(lock, 'owner'), String(process.pid));
-  } catch {
-    throw new Error(`${lock} exists: another bridge-mode server runs on this machine`);
-  }
+  const releaseLock = await takeBridgeLock();
   await printMachine();
   const dataDir = newDataDir();
   try {
@@ -81,7 +75,7 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
     await stopAll();
     spawnSync('ip', ['link', 'delete', 'capstan0']);
-    rmSync(lock, { recursive: true, force: true });
+    releaseLock();
   }
 }
 

@@ -3,10 +3,11 @@
  * drives it with the real kubectl. Every process it starts is stopped by `stop()`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { takeBridgeLock } from '../support/bridge-lock.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const capstanBin = join(repoRoot, 'bin', 'capstan.js');
@@ -171,43 +172,16 @@ export function bridgeSkip(): string | false {
  * process holds until it exits (a file may stop and restart its server), then deletes the bridge.
  * A lock whose holder died is taken over.
  */
-const bridgeLock = join(tmpdir(), 'capstan-e2e-bridge.lock');
 let bridgeLockHeld = false;
 async function holdBridgeLock(): Promise<void> {
   if (bridgeLockHeld) return;
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(bridgeLock);
-      writeFileSync(join(bridgeLock, 'owner'), String(process.pid));
-      bridgeLockHeld = true;
-      process.once('exit', () => {
-        // The bridge outlives its servers (as a CNI bridge does); the last user of the turn removes it.
-        spawnSync('ip', ['link', 'delete', 'capstan0']);
-        rmSync(bridgeLock, { recursive: true, force: true });
-      });
-      return;
-    } catch {
-      let owner = 0;
-      try {
-        owner = Number(readFileSync(join(bridgeLock, 'owner'), 'utf8'));
-      } catch {
-        // being created or removed right now
-      }
-      if (owner && !processAlive(owner)) rmSync(bridgeLock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error('waited 20 minutes for another test file to finish with bridge networking');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  const release = await takeBridgeLock();
+  bridgeLockHeld = true;
+  process.once('exit', () => {
+    // The bridge outlives its servers (as a CNI bridge does); the last user of the turn removes it.
+    spawnSync('ip', ['link', 'delete', 'capstan0']);
+    release();
+  });
 }
 
 /** The kubectl binaries: the default dispatcher, and specific versions when installed beside it. */
