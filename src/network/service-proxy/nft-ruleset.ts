@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { deleteScript, fullScript, type NftTableModel } from './nft-table.js';
 import { endpointKey, type ListenerSpec, type ProxyPlan, type ProxyProtocol, usableEndpoints } from './proxy-rules.js';
+import { byKey } from '../../util/compare.js';
 
 /** The table the agent owns; nothing else in the ruleset is read or written. */
 export const NFT_TABLE = 'capstan-proxy';
@@ -84,14 +85,14 @@ export function splitPlan(plan: ProxyPlan, o: NftSplitOptions): NftSplit {
     const rule = plan.rules.get(l.ruleId)!;
     const endpoints = usableEndpoints(rule, l.scope, o.nodeName)
       .map((e) => ({ ip: e.ip, port: e.port }))
-      .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
+      .sort(byKey(endpointKey));
     const serving = rule.endpoints
       .filter((e) => e.serving)
       .map((e) => ({ ip: e.ip, port: e.port }))
-      .sort((a, b) => endpointKey(a).localeCompare(endpointKey(b)));
+      .sort(byKey(endpointKey));
     kernel.push({ key: l.key, ip: l.ip, port: l.port, protocol: l.protocol, kind: l.kind, chain: endpoints.length ? chainName(l.ruleId, l.scope) : undefined, endpoints, serving });
   }
-  kernel.sort((a, b) => a.key.localeCompare(b.key));
+  kernel.sort(byKey((e) => e.key));
   return { kernel, userspace: { rules: plan.rules, listeners: userspace, unsupported: plan.unsupported }, userspaceWhy };
 }
 
@@ -100,6 +101,21 @@ export function splitPlan(plan: ProxyPlan, o: NftSplitOptions): NftSplit {
  * bounded tail. Only characters nft accepts in a bare identifier appear.
  */
 export function chainName(ruleId: string, scope: 'internal' | 'external'): string {
+  const key = `${ruleId}|${scope}`;
+  let name = chainNames.get(key);
+  if (name === undefined) {
+    // Bounded: a long-lived agent sees Services come and go.
+    if (chainNames.size >= CHAIN_NAME_CACHE) chainNames.clear();
+    chainNames.set(key, (name = computeChainName(ruleId, scope)));
+  }
+  return name;
+}
+
+/** Names already computed (a resync asks again for every Service port, and hashing shows in its profile). */
+const chainNames = new Map<string, string>();
+const CHAIN_NAME_CACHE = 50_000;
+
+function computeChainName(ruleId: string, scope: 'internal' | 'external'): string {
   const hash = createHash('sha256').update(`${ruleId}|${scope}`).digest('hex').slice(0, 8);
   // ruleId is namespace/name:portName/PROTOCOL; nft identifiers take letters, digits, / - _ .
   const [nsName = '', rest = ''] = ruleId.split(':');

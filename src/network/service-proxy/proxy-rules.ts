@@ -7,6 +7,7 @@
  */
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { byKey } from '../../util/compare.js';
 
 export type ProxyProtocol = 'TCP' | 'UDP';
 
@@ -128,7 +129,7 @@ export function planProxy(services: readonly Service[], slices: readonly Endpoin
   const rules = new Map<string, ServicePortRule>();
   const listeners = new Map<string, ListenerSpec>();
   const unsupported: string[] = [];
-  const sorted = [...services].sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
+  const sorted = [...services].sort(byKey((s) => `${s.metadata?.namespace}/${s.metadata?.name}`));
   for (const svc of sorted) {
     const ns = svc.metadata?.namespace ?? 'default';
     const name = svc.metadata?.name ?? '';

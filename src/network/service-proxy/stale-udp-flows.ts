@@ -10,6 +10,7 @@
  */
 import type { NftEntry } from './nft-ruleset.js';
 import { endpointKey } from './proxy-rules.js';
+import { byKey } from '../../util/compare.js';
 
 /** The conntrack entries of `ip:port` (UDP, original direction) DNATed to `endpoint`. */
 export interface StaleUdpFlow {
@@ -39,7 +40,7 @@ export function staleUdpFlows(prev: readonly NftEntry[], next: readonly NftEntry
       out.set(flowKey(f), f);
     }
   }
-  return [...out.values()].sort((a, b) => flowKey(a).localeCompare(flowKey(b)));
+  return [...out.values()].sort(byKey(flowKey));
 }
 
 /** The `conntrack` arguments that delete one stale flow's entries (the reply comes from the endpoint). */
