@@ -199,6 +199,7 @@ export class NodeAgent {
           {
             runtime: this.runtime,
             podDns: (pod) => podDnsConfig(pod, nodeDns),
+            clusterDomain: nodeDns.clusterDomain,
             client,
             statusWriter,
             recorder,
