@@ -173,7 +173,7 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
     assert.ok(names.has(byName), byName);
   });
 
-  test('a pod with a hostname, a subdomain and hostAliases gets the kubelet's hosts file', async () => {
+  test("a pod with a hostname, a subdomain and hostAliases gets the kubelet's hosts file", async () => {
     kc(server, ['apply', '-f', '-'], {
       input: JSON.stringify({
         apiVersion: 'v1',
