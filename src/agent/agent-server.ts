@@ -1,7 +1,8 @@
 /**
  * The agent's HTTPS endpoint (the kubelet's port 10250 server) that the API server proxies to:
- * `/containerLogs/{namespace}/{pod}/{container}` and `/healthz`. Only the API server may call it:
- * a client certificate issued by the cluster CA for the API server's agent-client identity.
+ * `/containerLogs/{namespace}/{pod}/{container}`, `/pods`, `/configz`, the stats and metrics
+ * endpoints, streaming, and `/healthz`. Only the API server may call it (`/healthz` aside): a
+ * client certificate issued by the cluster CA for the API server's agent-client identity.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +14,8 @@ import { agentClientCommonName, type TlsMaterial } from '../apiserver/auth/tls.j
 import type { Logger } from '../util/logger.js';
 import { type LogOptions, readContainerLogs } from './logs/cri-log-reader.js';
 import { serveStats, type StatsEndpoints } from './stats/stats-routes.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { type kubeletConfigz, nodePodList } from './node/node-endpoints.js';
 
 /** What the agent knows about one container's log file. */
 export interface LogTarget {
@@ -31,8 +34,12 @@ export interface AgentServerOptions {
   logTarget: (namespace: string, pod: string, container: string, previous: boolean) => Promise<LogTarget>;
   /** Serves the upgraded connections of /exec, /attach and /portForward when given. */
   streaming?: { handle(req: IncomingMessage, socket: Duplex, head: Buffer): void };
-  /** Serves /stats/summary, /metrics/resource and /metrics when given. */
+  /** Serves /stats/summary, /metrics/resource, /metrics/cadvisor and /metrics when given. */
   stats?: StatsEndpoints;
+  /** The pods bound to the node as the agent sees them (/pods). */
+  pods?: () => Pod[];
+  /** The agent's configuration (/configz). */
+  configz?: () => ReturnType<typeof kubeletConfigz>;
   logger: Logger;
 }
 
@@ -124,6 +131,13 @@ export class AgentServer {
       }
       if (!this.authorized(req)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       if (this.opts.stats && req.method === 'GET' && (await serveStats(this.opts.stats, url.pathname, res))) return;
+      const json = req.method === 'GET' && url.pathname === '/pods' && this.opts.pods ? nodePodList(this.opts.pods()) : req.method === 'GET' && url.pathname === '/configz' && this.opts.configz ? this.opts.configz() : undefined;
+      if (json) {
+        const body = JSON.stringify(json);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
+        return;
+      }
       const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (!m || req.method !== 'GET') throw new StatusError(404, 'NotFound', '404 page not found');
       const [ns, pod, container] = m.slice(1).map(decodeURIComponent) as [string, string, string];

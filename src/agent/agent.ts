@@ -29,6 +29,9 @@ import type { Logger } from '../util/logger.js';
 import { AgentServer, type LogTarget } from './agent-server.js';
 import { StreamingServer } from './streaming/streaming-server.js';
 import { StatsCollector } from './stats/stats-collector.js';
+import { kubeletConfigz } from './node/node-endpoints.js';
+import { defaultMaxPods } from './node/node-status.js';
+import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from './logs/cri-log-writer.js';
 import { statsEndpoints } from './stats/stats-routes.js';
 import { NodeStatusReporter, type NodeSetup } from './node-reporter.js';
 import { CrashLoopBackoff } from './pod/backoff.js';
@@ -165,8 +168,35 @@ export class NodeAgent {
     const tls = await ensureAgentServing(join(opts.dataDir, 'tls'), [opts.nodeName, ...(opts.nodeIP ? [opts.nodeIP] : [])]);
     const stats = new StatsCollector({ runtime: this.runtime, nodeName: opts.nodeName, clock: this.clock, periodMs: opts.statsPeriodMs, logger: log });
     const streaming = new StreamingServer({ runtime: this.runtime, pod: (ns, name) => this.pods.get(`${ns}/${name}`) as unknown as Pod | undefined, logger: log });
-    const server = new AgentServer({ bindAddress: opts.bindAddress, port: opts.port, tls, clientCaPem: opts.clusterCaPem, logTarget: (ns, pod, c, prev) => this.logTarget(ns, pod, c, prev), stats: statsEndpoints(stats, this.runtime, opts.nodeName), streaming, logger: log });
-    const port = await server.start();
+    // The cluster DNS is known once the kube-dns Service was looked up (below); /configz shows it from then on.
+    let clusterDNS: string[] | undefined = opts.clusterDNS;
+    let port = 0;
+    const configz = () =>
+      kubeletConfigz({
+        address: opts.bindAddress,
+        port,
+        clusterDomain: opts.clusterDomain ?? 'cluster.local',
+        clusterDNS,
+        nodeStatusUpdateFrequencyMs: opts.statusUpdateMs ?? 10_000,
+        nodeLeaseDurationSeconds: opts.leaseDurationSeconds ?? 40,
+        maxPods: opts.maxPods ?? defaultMaxPods,
+        resolvConf: opts.resolvConfPath ?? '/etc/resolv.conf',
+        containerLogMaxBytes: opts.containerLogMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
+        containerLogMaxFiles: opts.containerLogMaxFiles ?? DEFAULT_LOG_MAX_FILES,
+      });
+    const server = new AgentServer({
+      bindAddress: opts.bindAddress,
+      port: opts.port,
+      tls,
+      clientCaPem: opts.clusterCaPem,
+      logTarget: (ns, pod, c, prev) => this.logTarget(ns, pod, c, prev),
+      stats: statsEndpoints(stats, this.runtime, opts.nodeName),
+      pods: () => this.pods.list() as unknown as Pod[],
+      configz,
+      streaming,
+      logger: log,
+    });
+    port = await server.start();
     this.reporter = new NodeStatusReporter(client, { ...opts, port, runtimeVersion: `${this.runtime.name}://${this.runtime.version().runtimeVersion}`, networkMode: networkChoice.mode }, this.clock, log);
     const statusWriter = new PodStatusWriter(client);
     // Pod volumes live under <data dir>/kubelet/pods/<uid>/volumes (the kubelet's root dir layout).
@@ -188,8 +218,9 @@ export class NodeAgent {
         const proxy = new ServiceProxy(client, { nodeName: opts.nodeName, logger: log.child('service-proxy'), clock: this.clock, recorder: recorder.forComponent('kube-proxy'), ensureLocalAddress, mode: proxyMode, bridge });
         running.push(proxy.run(inner.signal).catch((e: Error) => log.error('service proxy failed', { error: e.message })));
       }
+      clusterDNS ??= await kubeDnsAddress(client, inner.signal);
       const nodeDns: NodeDns = {
-        clusterDNS: opts.clusterDNS ?? (await kubeDnsAddress(client, inner.signal)),
+        clusterDNS,
         clusterDomain: opts.clusterDomain ?? 'cluster.local',
         hostResolvConf: await readFile(opts.resolvConfPath ?? '/etc/resolv.conf', 'utf8').catch(() => undefined),
         nodeIPs: this.reporter.hostIPs(),
@@ -199,6 +230,7 @@ export class NodeAgent {
           {
             runtime: this.runtime,
             podDns: (pod) => podDnsConfig(pod, nodeDns),
+            clusterDomain: nodeDns.clusterDomain,
             client,
             statusWriter,
             recorder,

@@ -52,6 +52,8 @@ export interface PodWorkerDeps {
   runtime: ContainerRuntime;
   /** The pod's sandbox DNS settings and the kubelet's DNSConfigForming warnings; none: the runtime's default. */
   podDns?: (pod: Pod) => { config: NonNullable<PodSandboxConfig['dns']>; warnings: string[] };
+  /** The cluster domain (--cluster-domain): a pod with spec.subdomain finds its FQDN in its /etc/hosts. */
+  clusterDomain?: string;
   client: ApiClient;
   statusWriter: PodStatusWriter;
   recorder: EventRecorder;
@@ -312,7 +314,7 @@ export class PodWorker {
       try {
         const dns = this.deps.podDns?.(pod);
         for (const w of dns?.warnings ?? []) this.event('Warning', dnsConfigFormingReason, w);
-        sandboxId = await runtime.runPodSandbox(sandboxConfig(pod, this.deps.logRoot, actions.attempt, dns?.config));
+        sandboxId = await runtime.runPodSandbox(sandboxConfig(pod, this.deps.logRoot, actions.attempt, dns?.config, this.deps.clusterDomain));
       } catch (e) {
         this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
         throw e;

@@ -27,8 +27,20 @@ export function podHostname(pod: Pod): string {
   return h.length > 63 ? h.slice(0, 63).replace(/[-.]+$/, '') : h;
 }
 
-export function sandboxConfig(pod: Pod, logRoot: string, attempt: number, dns?: PodSandboxConfig['dns']): PodSandboxConfig {
+/**
+ * The pod's DNS domain, `<subdomain>.<namespace>.svc.<cluster domain>`, when it has spec.subdomain
+ * (the domain half of the kubelet's GeneratePodHostNameAndDomain); undefined otherwise.
+ */
+export function podHostDomain(pod: Pod, clusterDomain: string): string | undefined {
+  const sub = pod.spec?.subdomain;
+  return sub ? `${sub}.${pod.metadata?.namespace ?? 'default'}.svc.${clusterDomain}` : undefined;
+}
+
+/** `clusterDomain` (the kubelet's --cluster-domain) names the pod's FQDN in its /etc/hosts when it has spec.subdomain. */
+export function sandboxConfig(pod: Pod, logRoot: string, attempt: number, dns?: PodSandboxConfig['dns'], clusterDomain?: string): PodSandboxConfig {
   const meta = pod.metadata ?? {};
+  const hostDomain = clusterDomain === undefined ? undefined : podHostDomain(pod, clusterDomain);
+  const hostAliases = (pod.spec?.hostAliases ?? []).map((a) => ({ ip: a.ip ?? '', hostnames: [...(a.hostnames ?? [])] }));
   return {
     metadata: { name: meta.name ?? '', namespace: meta.namespace ?? '', uid: meta.uid ?? '', attempt },
     hostname: podHostname(pod),
@@ -37,6 +49,8 @@ export function sandboxConfig(pod: Pod, logRoot: string, attempt: number, dns?: 
     annotations: { ...(meta.annotations ?? {}) },
     hostNetwork: !!pod.spec?.hostNetwork,
     ...(dns ? { dns } : {}),
+    ...(hostDomain ? { hostDomain } : {}),
+    ...(hostAliases.length ? { hostAliases } : {}),
   };
 }
 

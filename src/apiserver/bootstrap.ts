@@ -3,6 +3,8 @@
  * post-start hooks): the system namespaces and the built-in priority classes. Idempotent.
  */
 import { StatusError } from '../api/errors.js';
+import { FieldPath } from '../api/field-errors.js';
+import { validateNonSpecialIP } from '../api/strategies/cluster/util.js';
 import type { ApiObject } from '../api/object.js';
 import type { ResourceRegistry } from './registry/resource-registry.js';
 
@@ -30,13 +32,26 @@ export interface MasterService {
   clusterIP: string;
   /** The API server's port (the Service's targetPort). */
   port: number;
-  /** The address clients reach the API server on (no Endpoints without one). */
+  /** The address clients reach the API server on (no Endpoints without one, or with a loopback one). */
   advertiseAddress?: string;
+}
+
+/**
+ * The address the `kubernetes` Endpoints may hold: the advertise address unless it is missing,
+ * unspecified, loopback or link-local. Endpoints validation refuses such addresses, so upstream's
+ * endpoint reconciler cannot write a loopback --advertise-address (kube-apiserver, given no
+ * advertise address, picks a host interface instead of a loopback bind address).
+ */
+export function masterEndpointAddress(advertiseAddress: string | undefined): string | undefined {
+  if (!advertiseAddress) return undefined;
+  return validateNonSpecialIP(advertiseAddress, FieldPath.root('ip')).length ? undefined : advertiseAddress;
 }
 
 /**
  * The `kubernetes` Service, and its Endpoints and EndpointSlice (upstream's kubernetesservice
  * controller and endpoint reconciler), created when missing and corrected when they point elsewhere.
+ * Without an address they may hold (masterEndpointAddress) there are none: ones an earlier start
+ * wrote are deleted.
  */
 export async function ensureMasterService(registry: ResourceRegistry, m: MasterService): Promise<void> {
   const labels = { component: 'apiserver', provider: 'kubernetes' };
@@ -54,8 +69,12 @@ export async function ensureMasterService(registry: ResourceRegistry, m: MasterS
   else if (JSON.stringify((existing.spec as { ports?: unknown }).ports) !== JSON.stringify(ports)) {
     await services.store.update('default', 'kubernetes', (cur) => cur && { ...cur, spec: { ...(cur.spec as object), ports } }, { dryRun: false, fieldManager: 'capstan-bootstrap' });
   }
-  if (!m.advertiseAddress) return;
-  const ip = m.advertiseAddress;
+  const ip = masterEndpointAddress(m.advertiseAddress);
+  if (!ip) {
+    await removeIfPresent(registry, '', 'v1', 'endpoints', 'default', 'kubernetes');
+    await removeIfPresent(registry, 'discovery.k8s.io', 'v1', 'endpointslices', 'default', 'kubernetes');
+    return;
+  }
   const family = ip.includes(':') ? 'IPv6' : 'IPv4';
   await upsert(registry, '', 'v1', 'endpoints', {
     apiVersion: 'v1',
@@ -138,6 +157,17 @@ export async function ensureDnsEndpoints(registry: ResourceRegistry, e: { addres
     endpoints: [{ addresses: [e.address], conditions: { ready: true, serving: true, terminating: false } }],
     ports,
   });
+}
+
+async function removeIfPresent(registry: ResourceRegistry, group: string, version: string, plural: string, namespace: string, name: string): Promise<void> {
+  const entry = registry.lookup(group, version, plural);
+  if (!entry) return;
+  try {
+    await entry.store.delete(namespace, name, { dryRun: false });
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 404) return;
+    throw e;
+  }
 }
 
 /** Creates or replaces (keeping metadata the server owns) a bootstrap object. */

@@ -25,7 +25,7 @@ Flags:
   --data-dir PATH              agent state and pod logs (default /var/lib/capstan-agent as root, else ~/.capstan-agent)
   --bind-address IP            address of the agent's HTTPS endpoint (default 0.0.0.0)
   --port N                     port of the agent's HTTPS endpoint (default 10250; 0 picks a free port)
-${agentFlagHelp}  --cluster-cidr CIDR          the cluster's pod range, routed from bridge-mode pods (default 10.42.0.0/16)
+${agentFlagHelp("the host's first non-loopback IPv4, else 127.0.0.1")}  --cluster-cidr CIDR          the cluster's pod range, routed from bridge-mode pods (default 10.42.0.0/16)
   --cluster-dns IP[,IP]        the cluster DNS written into sandbox pods' resolv.conf (default: the kube-dns Service's ClusterIP)
   --cluster-domain DOMAIN      the cluster's DNS domain (default cluster.local)
   --resolv-conf PATH           the node's resolv.conf, the base of pods' DNS settings (default /etc/resolv.conf)

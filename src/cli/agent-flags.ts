@@ -26,7 +26,11 @@ export const agentFlagOptions = {
   'proxy-mode': { type: 'string' },
 } as const;
 
-export const agentFlagHelp = `  --container-runtime NAME     auto (default: sandbox when root with runc installed, else process), process or sandbox
+/**
+ * The agent flags' help; `nodeIPDefault` says what --node-ip defaults to in the command at hand
+ * (the agent inside `capstan server` takes the server's bind address).
+ */
+export const agentFlagHelp = (nodeIPDefault: string): string => `  --container-runtime NAME     auto (default: sandbox when root with runc installed, else process), process or sandbox
   --network MODE               pod networking: auto (default: bridge when root with the CNI bridge, host-local and
                                loopback plugins installed, else host), bridge or host
   --cni-bin-dir DIR            where to look first for the CNI plugins (then /usr/lib/cni, /opt/cni/bin)
@@ -35,7 +39,7 @@ export const agentFlagHelp = `  --container-runtime NAME     auto (default: sand
                                rules in the nftables table ip capstan-proxy; needs root and nft; Services with
                                sessionAffinity ClientIP stay in userspace)
   --node-name NAME             the Node's name (default: the host name, lower-cased)
-  --node-ip IP                 the Node's InternalIP (default: the host's first non-loopback IPv4)
+  --node-ip IP                 the Node's InternalIP (default: ${nodeIPDefault})
   --max-pods N                 pods this node runs at most (default 110)
   --fake-gpus N                advertise N simulated nvidia.com/gpu devices instead of discovering GPUs
   --container-log-max-size Q   rotate a container's log file at this size (default 10Mi)

@@ -40,7 +40,8 @@ Flags:
   --write-kubeconfig PATH      also write the admin kubeconfig here
   --datastore-endpoint URL     sqlite://PATH (default: <data-dir>/state.db), memory://, or etcd://host:2379[,host:2379]
   --event-ttl DURATION         how long Events are kept after their last activity (default 1h)
-  --advertise-address IP       address the \`kubernetes\` Service's endpoints point at (default: the bind address, or the host's first address when binding all)
+  --advertise-address IP       address the \`kubernetes\` Service's endpoints point at (default: the bind address, or the host's first address when binding all);
+                               a loopback address gets no Endpoints, which may not hold one (as upstream)
   --service-cluster-ip-range CIDR      Service ClusterIP range (default 10.43.0.0/16 in bridge network mode, 127.10.0.0/16 in host mode; kept across restarts)
   --service-node-port-range FROM-TO    Service NodePort range (default 30000-32767)
   --service-account-issuer URL the iss of service-account tokens (default ${defaultServiceAccountIssuer})
@@ -58,7 +59,7 @@ ${controllerFlagHelp}  --default-toleration-seconds N       tolerationSeconds of
   --ingress-http-port N        HTTP port of the built-in Ingress proxy, at the bind address (default 80)
   --ingress-https-port N       HTTPS port of the built-in Ingress proxy (default 443)
   --disable-ingress            do not run the built-in Ingress controller and its proxy (which also serves Gateway listeners)
-${agentFlagHelp}  --controllers LIST           controllers to run, as kube-controller-manager's flag: '*' (default), 'name', '-name'
+${agentFlagHelp("the --bind-address; when that is 0.0.0.0 or ::, the host's first non-loopback IPv4, else 127.0.0.1")}  --controllers LIST           controllers to run, as kube-controller-manager's flag: '*' (default), 'name', '-name'
   --log-level LEVEL            debug, info, warn or error (default info); --v N is accepted too
   -h, --help                   show this help
 `;

@@ -4,7 +4,9 @@
  * and reports the mode; two replicas of a Node.js HTTP server listening on the same port run side
  * by side on the one node, each with its own 10.42.x.y address shown by `kubectl get pods -o
  * wide`; both answer from the host and from each other; a readiness httpGet probe passes against
- * the pod IP; port-forward reaches a pod; a restarted server keeps the pods and their addresses;
+ * the pod IP; each pod has the kubelet's /etc/hosts (its FQDN with a subdomain, its hostAliases) and
+ * a resolv.conf naming the cluster DNS, through which it resolves Service names (node's dns.lookup
+ * and glibc's getent); port-forward reaches a pod; a restarted server keeps the pods and their addresses;
  * deleting the pods gives their namespaces and addresses
  * back. Once with each runtime; each run removes the bridge and everything else it made.
  */
@@ -135,11 +137,13 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
     assert.equal(kc(server, ['exec', nameA!, '--', process.execPath, '-e', fetchScript(ipB!)]), nameB);
     // The pod's own loopback is its own: 127.0.0.1 inside pod A is pod A.
     assert.equal(kc(server, ['exec', nameA!, '--', process.execPath, '-e', fetchScript('127.0.0.1')]), nameA);
-    // The sandbox runtime gives each pod its own /etc/hosts, ending with the pod's address and name.
-    if (runtime === 'sandbox') assert.match(kc(server, ['exec', nameB!, '--', 'cat', '/etc/hosts']), new RegExp(`\\n${ipB!.replace(/\./g, '\\.')}\\t${nameB}\\n$`));
+    // Each pod has its own /etc/hosts, the kubelet's managed file ending with the pod's address and name.
+    const hosts = kc(server, ['exec', nameB!, '--', 'cat', '/etc/hosts']);
+    assert.match(hosts, /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
+    assert.match(hosts, new RegExp(`\\n${ipB!.replace(/\./g, '\\.')}\\t${nameB}\\n$`));
   });
 
-  test('a Service spreads over both replicas by ClusterIP from the host and from a pod; sandbox pods resolve it by name', async () => {
+  test('a Service spreads over both replicas by ClusterIP from the host and from a pod; pods resolve it by name', async () => {
     kc(server, ['expose', 'deployment', 'web', '--port', '80', '--target-port', String(PORT)]);
     const clusterIP = kc(server, ['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}']);
     assert.match(clusterIP, /^10\.43\.\d+\.\d+$/);
@@ -154,7 +158,6 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
     const [nameA] = Object.keys(ips);
     const viaService = kc(server, ['exec', nameA!, '--', process.execPath, '-e', `require('http').get('http://${clusterIP}/', (r) => r.pipe(process.stdout))`]);
     assert.ok(names.has(viaService), viaService);
-    if (runtime !== 'sandbox') return;
     const dnsIP = kc(server, ['get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'jsonpath={.spec.clusterIP}']);
     const resolv = kc(server, ['exec', nameA!, '--', 'cat', '/etc/resolv.conf']);
     assert.match(resolv, new RegExp(`^search default\\.svc\\.cluster\\.local svc\\.cluster\\.local cluster\\.local`, 'm'));
@@ -163,8 +166,51 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
     const lookup = (host: string) => kc(server, ['exec', nameA!, '--', process.execPath, '-e', `require('dns').lookup('${host}', (e, a) => process.stdout.write(e ? e.code : a))`]);
     assert.equal(await eventually('the service name resolved in the pod', () => (lookup('web.default.svc.cluster.local') === clusterIP ? true : undefined)), true);
     assert.equal(lookup('web'), clusterIP);
+    // glibc's resolver too, through the pod's resolv.conf: the kubernetes Service's name.
+    const apiIP = kc(server, ['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}']);
+    assert.equal(kc(server, ['exec', nameA!, '--', 'getent', 'hosts', 'kubernetes.default.svc.cluster.local']).trim().split(/\s+/)[0], apiIP);
     const byName = kc(server, ['exec', nameA!, '--', process.execPath, '-e', `require('http').get('http://web/', (r) => r.pipe(process.stdout))`]);
     assert.ok(names.has(byName), byName);
+  });
+
+  test("a pod with a hostname, a subdomain and hostAliases gets the kubelet's hosts file", async () => {
+    kc(server, ['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'named' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          hostname: 'db-0',
+          subdomain: 'db',
+          hostAliases: [
+            { ip: '127.0.0.1', hostnames: ['foo.local', 'bar.local'] },
+            { ip: '10.1.2.3', hostnames: ['foo.remote'] },
+          ],
+          containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }],
+        },
+      }),
+    });
+    kc(server, ['wait', '--for=condition=Ready', 'pod/named', '--timeout=60s']);
+    const ip = kc(server, ['get', 'pod', 'named', '-o', 'jsonpath={.status.podIP}']);
+    const expected = [
+      '# Kubernetes-managed hosts file.',
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+      'fe00::0\tip6-localnet',
+      'fe00::0\tip6-mcastprefix',
+      'fe00::1\tip6-allnodes',
+      'fe00::2\tip6-allrouters',
+      `${ip}\tdb-0.db.default.svc.cluster.local\tdb-0`,
+      '',
+      '# Entries added by HostAliases.',
+      '127.0.0.1\tfoo.local\tbar.local',
+      '10.1.2.3\tfoo.remote',
+      '',
+    ].join('\n');
+    assert.equal(kc(server, ['exec', 'named', '--', 'cat', '/etc/hosts']), expected);
+    assert.equal(kc(server, ['exec', 'named', '--', 'getent', 'hosts', 'foo.remote']).trim().split(/\s+/)[0], '10.1.2.3');
+    kc(server, ['delete', 'pod', 'named', '--wait=true']);
   });
 
   test('a hostPort of a bridge pod is forwarded from the node to the pod', async () => {

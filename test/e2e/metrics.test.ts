@@ -3,7 +3,7 @@
  * that burns CPU and one that holds memory; the agent's /stats/summary, /metrics/resource and
  * /metrics show them (to the API server's client certificate only), and the built-in
  * metrics.k8s.io API serves them to the real `kubectl top pod`, `kubectl top node` and
- * `kubectl get --raw`.
+ * `kubectl get --raw`; nodes/proxy reaches the agent's /pods, /configz and /metrics/cadvisor.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -146,9 +146,41 @@ describe('resource metrics', { skip, timeout: 180_000 }, () => {
     assert.match(resource.body, /^node_cpu_usage_seconds_total \S+ \d{13}$/m);
     assert.match(resource.body, /^resource_scrape_error 0$/m);
 
+    assert.equal((await agentGet(port, '/pods')).code, 401);
+    assert.equal((await agentGet(port, '/configz')).code, 401);
+    assert.equal((await agentGet(port, '/metrics/cadvisor')).code, 401);
+
     const own = await agentGet(port, '/metrics', cert);
     assert.match(own.body, /^kubelet_running_pods 2$/m);
     assert.match(own.body, /^kubelet_running_containers\{container_state="running"\} 2$/m);
     assert.match(own.body, /^kubelet_node_name\{node="capstan-e2e"\} 1$/m);
+  });
+
+  test("nodes/proxy reaches the agent's /pods, /configz and /metrics/cadvisor", async () => {
+    const base = '/api/v1/nodes/capstan-e2e/proxy';
+    const list = JSON.parse(kc(server, ['get', '--raw', `${base}/pods`])) as { kind: string; apiVersion: string; items: { kind?: string; metadata: { name: string; namespace: string }; spec: { nodeName: string } }[] };
+    assert.equal(list.kind, 'PodList');
+    assert.equal(list.apiVersion, 'v1');
+    assert.deepEqual(list.items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`), ['default/burner', 'default/holder']);
+    assert.ok(list.items.every((p) => p.spec.nodeName === 'capstan-e2e' && p.kind === undefined));
+
+    const config = JSON.parse(kc(server, ['get', '--raw', `${base}/configz`])) as { kubeletconfig: Record<string, unknown> };
+    const port = Number(kc(server, ['get', 'node', 'capstan-e2e', '-o', 'jsonpath={.status.daemonEndpoints.kubeletEndpoint.Port}']));
+    const dnsIP = kc(server, ['get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'jsonpath={.spec.clusterIP}']);
+    assert.equal(config.kubeletconfig.port, port);
+    assert.equal(config.kubeletconfig.clusterDomain, 'cluster.local');
+    assert.deepEqual(config.kubeletconfig.clusterDNS, [dnsIP]);
+    assert.equal(config.kubeletconfig.maxPods, 110);
+    assert.equal(config.kubeletconfig.containerLogMaxSize, '10Mi');
+    assert.equal(config.kubeletconfig.staticPodPath, undefined);
+
+    const cadvisor = await eventually('the burner in /metrics/cadvisor', () => {
+      const text = kc(server, ['get', '--raw', `${base}/metrics/cadvisor`]);
+      return /^container_cpu_usage_seconds_total\{container="burn",cpu="total",id="",image="busybox",name="[0-9a-f]+",namespace="default",pod="burner"\} \S+ \d{13}$/m.test(text) ? text : undefined;
+    });
+    assert.match(cadvisor, /^# TYPE container_cpu_usage_seconds_total counter$/m);
+    assert.match(cadvisor, /^container_cpu_usage_seconds_total\{container="",cpu="total",id="\/",image="",name="",namespace="",pod=""\} \S+ \d{13}$/m);
+    assert.match(cadvisor, /^container_memory_working_set_bytes\{container="hold",id="",image="busybox",name="[0-9a-f]+",namespace="default",pod="holder"\} \S+ \d{13}$/m);
+    assert.match(cadvisor, /^container_scrape_error 0$/m);
   });
 });

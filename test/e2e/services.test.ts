@@ -33,6 +33,10 @@ describe('services', () => {
     const svc = JSON.parse(kc(server, ['get', 'svc', 'kubernetes', '-o', 'json'])) as { spec: { clusterIP: string; ports: { name: string; port: number; targetPort: number }[] } };
     assert.equal(svc.spec.clusterIP, '10.99.0.1');
     assert.deepEqual(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort]), [['https', 443, Number(new URL(server.url).port)]]);
+    // The server advertises its loopback bind address, which Endpoints may not hold: like upstream's
+    // endpoint reconciler, it writes none.
+    assert.match(kubectl(server, ['get', 'endpoints', 'kubernetes']).stderr, /NotFound|not found/);
+    assert.match(kubectl(server, ['get', 'endpointslice', 'kubernetes']).stderr, /NotFound|not found/);
   });
 
   test('ClusterIP and NodePort services get distinct values; kubectl shows them', () => {

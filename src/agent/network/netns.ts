@@ -4,6 +4,7 @@
  * again by name.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +19,16 @@ export function netnsName(sandboxId: string): string {
 
 export function netnsPath(name: string): string {
   return path.join(NETNS_DIR, name);
+}
+
+let ipPath: string | undefined;
+/**
+ * The `ip` binary by its absolute path, for commands run with a container's environment (whose
+ * PATH is the pod's to choose); plain `ip` when it is in none of the usual places.
+ */
+export function ipCommand(): string {
+  ipPath ??= ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
+  return ipPath;
 }
 
 const exists = (p: string) => access(p).then(() => true, () => false);

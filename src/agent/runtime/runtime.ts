@@ -28,6 +28,13 @@ export interface PodSandboxConfig {
   /** Shares the node's network (spec.hostNetwork); in `host` mode every sandbox shares it regardless. */
   hostNetwork: boolean;
   dns?: { servers: string[]; searches: string[]; options: string[] };
+  /**
+   * What the kubelet puts in the pod's managed /etc/hosts besides its IPs and hostname (the CRI
+   * leaves that file to the kubelet; here the runtimes write it): the pod's domain,
+   * `<subdomain>.<namespace>.svc.<cluster domain>` when it has spec.subdomain, and spec.hostAliases.
+   */
+  hostDomain?: string;
+  hostAliases?: { ip: string; hostnames: string[] }[];
 }
 
 export interface PodSandboxStatus {

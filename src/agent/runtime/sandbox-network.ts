@@ -4,6 +4,8 @@
  * and gives them back when it is stopped (or removed without being stopped), as a CRI runtime
  * does around its CNI calls. Without a PodNetwork (`host` mode) every sandbox shares the node's.
  */
+import path from 'node:path';
+import { ipCommand } from '../network/netns.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import type { SandboxRecord } from './process/state-store.js';
 import { errorMessage } from './process/state-store.js';
@@ -51,7 +53,12 @@ export async function checkSandboxNetworks(network: PodNetwork | undefined, sand
   }
 }
 
-/** The command prefix that runs a process in the sandbox's network namespace (none for host network). */
+/**
+ * The command prefix that runs a process in the sandbox's network namespace (none for host
+ * network): `ip netns exec <name>`, which also gives the process a private mount namespace where
+ * the namespace's files in /etc/netns/<name>/ (the pod's hosts and resolv.conf, written by the
+ * process runtime) cover the host's.
+ */
 export function netnsPrefix(rec: SandboxRecord | undefined): string[] {
-  return rec?.network ? ['nsenter', `--net=${rec.network.netnsPath}`, '--'] : [];
+  return rec?.network ? [ipCommand(), 'netns', 'exec', path.basename(rec.network.netnsPath)] : [];
 }

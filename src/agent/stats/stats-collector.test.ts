@@ -145,3 +145,31 @@ test('the host reader finds this process and the node readings', { skip: !exists
   const u = await r.units();
   assert.ok(u.ticksPerSecond > 0 && u.pageSize > 0);
 });
+
+test("containerReadings: each running container's latest point with its identity and cgroup name", async () => {
+  const clock = new FakeClock(T0);
+  const host = new FakeHost();
+  host.cgroupCpuNs = 3e9;
+  host.procs = [proc(500, 500, 100, 10)];
+  const rt = fakeRuntime([sandbox('s1', 'burner')], () => [container('c1', 's1', 'burn'), container('c2', 's1', 'side')], {
+    c1: { sessionId: 500 },
+    c2: { cgroup: { version: 2, dir: '/sys/fs/cgroup/capstan/s1/c2' } },
+  });
+  const stats = new StatsCollector({ runtime: rt, nodeName: 'n1', reader: host, clock });
+  assert.deepEqual(stats.containerReadings(), []);
+  assert.equal(stats.nodeReading(), undefined);
+  await stats.collect();
+  const r = Object.fromEntries(stats.containerReadings().map((c) => [c.name, c]));
+  assert.deepEqual(Object.keys(r).sort(), ['burn', 'side']);
+  assert.equal(r.burn!.id, 'c1');
+  assert.equal(r.burn!.pod, 'burner');
+  assert.equal(r.burn!.namespace, 'default');
+  assert.equal(r.burn!.image, 'busybox');
+  assert.equal(r.burn!.cgroupName, undefined);
+  assert.equal(r.burn!.point.cpuNs, 1e9);
+  assert.equal(r.side!.cgroupName, '/capstan/s1/c2');
+  assert.equal(r.side!.point.cpuNs, 3e9);
+  assert.equal(r.side!.startedAtMs, T0 - 50_000);
+  assert.equal(stats.nodeReading()?.timestampMs, T0);
+  assert.equal(stats.readFailed(), false);
+});

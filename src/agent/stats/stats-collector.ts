@@ -13,7 +13,11 @@ import { type HostReader, ProcHostReader } from './host-reader.js';
 import type { ProcProcess } from './proc-files.js';
 import { accountSession, type SessionAccount } from './session-accounting.js';
 import { buildSummary, type PodInput, type Summary } from './summary.js';
-import { UsageSeries } from './usage.js';
+import { type UsagePoint, UsageSeries } from './usage.js';
+import { type ContainerReading, cgroupName } from './cadvisor-metrics.js';
+
+/** Where the cgroup hierarchies are mounted (cAdvisor names cgroups below it). */
+const CGROUP_MOUNT = '/sys/fs/cgroup';
 
 export interface StatsCollectorOptions {
   runtime: ContainerRuntime;
@@ -34,6 +38,8 @@ interface ContainerTrack {
   account?: SessionAccount;
   /** Identifies the container in the pod's summary. */
   status: ContainerStatus;
+  /** Its cgroup as cAdvisor names it, when it has one. */
+  cgroupName?: string;
 }
 
 export class StatsCollector {
@@ -110,6 +116,37 @@ export class StatsCollector {
     });
   }
 
+  /** Each running container's latest reading, with its identity (for /metrics/cadvisor). */
+  containerReadings(): ContainerReading[] {
+    const out: ContainerReading[] = [];
+    for (const t of this.containers.values()) {
+      const point = t.series.latest();
+      if (!point) continue;
+      const sb = this.sandboxes.get(t.status.sandboxId);
+      out.push({
+        id: t.status.id,
+        name: t.status.metadata.name,
+        image: t.status.image,
+        pod: sb?.metadata.name ?? t.status.labels[podLabels.name] ?? '',
+        namespace: sb?.metadata.namespace ?? t.status.labels[podLabels.namespace] ?? '',
+        ...(t.cgroupName !== undefined ? { cgroupName: t.cgroupName } : {}),
+        startedAtMs: t.status.startedAt,
+        point,
+      });
+    }
+    return out;
+  }
+
+  /** The node's latest reading. */
+  nodeReading(): UsagePoint | undefined {
+    return this.node.latest();
+  }
+
+  /** Whether the last read failed. */
+  readFailed(): boolean {
+    return this.lastError !== undefined;
+  }
+
   private async read(): Promise<void> {
     const rt = this.opts.runtime;
     const [sandboxes, all] = await Promise.all([rt.listPodSandboxes(), rt.listContainers()]);
@@ -149,6 +186,8 @@ export class StatsCollector {
         if (!track) this.containers.set(c.id, (track = { series: new UsageSeries(), status: c }));
         track.status = c;
         if (source.cgroup) {
+          const cg = source.cgroup;
+          track.cgroupName = cg.version === 2 ? cgroupName(cg.dir, CGROUP_MOUNT) : cgroupName(cg.memoryDir, `${CGROUP_MOUNT}/memory`);
           const u = await this.reader.cgroup(source.cgroup);
           if (u) track.series.push({ timestampMs: at, cpuNs: u.cpuNs, workingSetBytes: u.workingSetBytes, usageBytes: u.usageBytes, rssBytes: u.workingSetBytes });
           return;

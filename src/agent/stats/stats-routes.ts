@@ -1,7 +1,7 @@
 /**
  * The agent's stats endpoints, served by its HTTPS server to the API server (the kubelet's
- * `/stats/summary`, `/metrics/resource` and `/metrics`). `serveStats` answers the paths it knows
- * and leaves the rest to the caller.
+ * `/stats/summary`, `/metrics/resource`, `/metrics/cadvisor` and `/metrics`). `serveStats`
+ * answers the paths it knows and leaves the rest to the caller.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
@@ -9,6 +9,8 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheusText, type MetricFamily } from './prometheus-text.js';
 import { agentMetricFamilies, containerStateLabel, resourceMetricFamilies, type AgentCounts, type ProcessFigures } from './resource-metrics.js';
 import type { Summary } from './summary.js';
+import { cadvisorMetricFamilies, type ContainerReading } from './cadvisor-metrics.js';
+import type { UsagePoint } from './usage.js';
 
 /** What the endpoints read. */
 export interface StatsEndpoints {
@@ -16,9 +18,19 @@ export interface StatsEndpoints {
   summary(): Summary;
   /** The agent's own metrics (/metrics). */
   agentMetrics(): Promise<MetricFamily[]>;
+  /** cAdvisor's CPU and memory series of the machine and each running container (/metrics/cadvisor). */
+  cadvisorMetrics(): MetricFamily[];
 }
 
-export const statsPaths = ['/stats/summary', '/metrics/resource', '/metrics'] as const;
+/** What the endpoints are computed from (the StatsCollector). */
+export interface StatsSource {
+  summary(): Summary;
+  containerReadings(): ContainerReading[];
+  nodeReading(): UsagePoint | undefined;
+  readFailed(): boolean;
+}
+
+export const statsPaths = ['/stats/summary', '/metrics/resource', '/metrics/cadvisor', '/metrics'] as const;
 
 /** Answers a GET of one of `statsPaths`; false when `path` is none of them. */
 export async function serveStats(stats: StatsEndpoints, path: string, res: ServerResponse): Promise<boolean> {
@@ -32,6 +44,9 @@ export async function serveStats(stats: StatsEndpoints, path: string, res: Serve
       return true;
     case '/metrics/resource':
       send(PROMETHEUS_CONTENT_TYPE, renderPrometheusText(resourceMetricFamilies(stats.summary())));
+      return true;
+    case '/metrics/cadvisor':
+      send(PROMETHEUS_CONTENT_TYPE, renderPrometheusText(stats.cadvisorMetrics()));
       return true;
     case '/metrics':
       send(PROMETHEUS_CONTENT_TYPE, renderPrometheusText(await stats.agentMetrics()));
@@ -69,9 +84,10 @@ export async function processFigures(): Promise<ProcessFigures> {
 }
 
 /** The endpoints over a stats source and a runtime. */
-export function statsEndpoints(source: { summary(): Summary }, runtime: ContainerRuntime, nodeName: string): StatsEndpoints {
+export function statsEndpoints(source: StatsSource, runtime: ContainerRuntime, nodeName: string): StatsEndpoints {
   return {
     summary: () => source.summary(),
+    cadvisorMetrics: () => cadvisorMetricFamilies(source.containerReadings(), source.nodeReading(), source.readFailed()),
     agentMetrics: async () => agentMetricFamilies(await agentCounts(runtime, nodeName), await processFigures()),
   };
 }

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseCriLog, runtimeConformanceSuite } from '../conformance.js';
 import { bridgeUnavailable, testPodNetwork } from '../../network/test-network.js';
+import { netnsName } from '../../network/netns.js';
 import { RuntimeError, type ContainerConfig, type ContainerStatus, type PodSandboxConfig } from '../runtime.js';
 import { containerEnvironment, DEFAULT_PATH, resolveExecutable, workingDirError } from './container-env.js';
 import { decideExit, exitCodeOf } from './exit-status.js';
@@ -46,6 +47,54 @@ if (noBridge) {
     },
     { bridge: { podCidr: net.podCidr } },
   );
+
+  describe('process runtime in bridge mode', () => {
+    test("a pod's processes read its own hosts file and resolv.conf; removing the sandbox removes them", async () => {
+      const rootDir = await mkdtemp(path.join(os.tmpdir(), 'capstan-process-runtime-'));
+      const logDir = await mkdtemp(path.join(os.tmpdir(), 'capstan-runtime-logs-'));
+      const rt = new ProcessRuntime({ rootDir, network: net.network });
+      try {
+        const config: PodSandboxConfig = {
+          metadata: { name: 'db-0', namespace: 'prod', uid: 'uid-db-0', attempt: 0 },
+          hostname: 'db-0',
+          logDirectory: path.join(logDir, 'prod_db-0_uid-db-0'),
+          labels: {},
+          annotations: {},
+          hostNetwork: false,
+          dns: { servers: ['10.43.0.10'], searches: ['prod.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] },
+          hostDomain: 'db.prod.svc.cluster.local',
+          hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.remote', 'bar.remote'] }],
+        };
+        const sb = await rt.runPodSandbox(config);
+        const ip = (await rt.podSandboxStatus(sb))?.ips[0];
+        const etcDir = path.join('/etc/netns', netnsName(sb));
+        const c: ContainerConfig = { metadata: { name: 'c', attempt: 0 }, image: 'x', command: ['sleep', '60'], args: [], env: [], mounts: [], logPath: 'c/0.log', labels: {}, annotations: {} };
+        const id = await rt.createContainer(sb, c, config);
+        await rt.startContainer(id);
+        const hosts = (await rt.execSync(id, ['cat', '/etc/hosts'], 10_000)).stdout.toString();
+        assert.match(hosts, /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
+        assert.ok(hosts.endsWith(`${ip}\tdb-0.db.prod.svc.cluster.local\tdb-0\n\n# Entries added by HostAliases.\n10.1.2.3\tfoo.remote\tbar.remote\n`), hosts);
+        const resolv = (await rt.execSync(id, ['cat', '/etc/resolv.conf'], 10_000)).stdout.toString();
+        assert.equal(resolv, 'search prod.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.43.0.10\noptions ndots:5\n');
+        // The names resolve through the pod's hosts file; the host's own files are untouched.
+        assert.equal((await rt.execSync(id, ['getent', 'hosts', 'foo.remote'], 10_000)).stdout.toString().trim().split(/\s+/)[0], '10.1.2.3');
+        assert.doesNotMatch(await readFile('/etc/hosts', 'utf8'), /foo\.remote/);
+        assert.ok(readFileSync(path.join(etcDir, 'hosts'), 'utf8').includes('foo.remote'));
+        await rt.stopPodSandbox(sb);
+        await rt.removePodSandbox(sb);
+        await assert.rejects(readFile(path.join(etcDir, 'hosts')), { code: 'ENOENT' });
+        await assert.rejects(readFile(etcDir), { code: 'ENOENT' });
+      } finally {
+        for (const s of await rt.listPodSandboxes()) {
+          await rt.stopPodSandbox(s.id);
+          await rt.removePodSandbox(s.id);
+        }
+        await rt.close();
+        await rm(rootDir, { recursive: true, force: true });
+        await rm(logDir, { recursive: true, force: true });
+      }
+    });
+  });
 }
 
 // ---- process-specific behaviour ----

@@ -1,7 +1,8 @@
 /**
  * The `process` container runtime: each container is a host process in a session of its own
- * (so that a stop signals everything it started), sharing the host's filesystem and network.
- * Sandboxes are bookkeeping only. Everything the runtime knows lives under `rootDir`
+ * (so that a stop signals everything it started), sharing the host's filesystem and network
+ * (in bridge mode, the pod's network namespace, with its own /etc/hosts and resolv.conf:
+ * netns-etc.ts). Sandboxes are bookkeeping only. Everything the runtime knows lives under `rootDir`
  * (state-store.ts), and containers keep running when the runtime closes: a new instance on the
  * same directory re-adopts them, goes on writing their logs (log-pump.ts) and reads their exit
  * status from the file their wrapper leaves (exit-status.ts). The records and their transitions
@@ -31,6 +32,7 @@ import { containerEnvironment, containerWorkingDir, resolveExecutable, workingDi
 import { runExecSync } from './exec-sync.js';
 import type { PodNetwork } from '../../network/pod-network.js';
 import { netnsPrefix } from '../sandbox-network.js';
+import { removeNetnsEtcFiles, writeNetnsEtcFiles } from './netns-etc.js';
 import { scriptArgs, startHostExec } from '../../streaming/host-exec.js';
 import { wrapperArgv } from './exit-status.js';
 import { closeFd, type LogPump, makeFifos, openContainerEnd, STREAMS } from './log-pump.js';
@@ -93,7 +95,8 @@ export class ProcessRuntime implements ContainerRuntime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     await this.ready();
-    return this.table.runSandbox(config);
+    // Bridge mode: the pod's own hosts and resolv.conf, mounted over the host's by `ip netns exec`.
+    return this.table.runSandbox(config, (rec) => writeNetnsEtcFiles(rec));
   }
 
   async stopPodSandbox(id: string): Promise<void> {
@@ -103,7 +106,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   async removePodSandbox(id: string): Promise<void> {
     await this.ready();
-    await this.table.removeSandbox(id, (c) => this.removeContainer(c));
+    await this.table.removeSandbox(id, (c) => this.removeContainer(c), (rec) => removeNetnsEtcFiles(rec));
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {

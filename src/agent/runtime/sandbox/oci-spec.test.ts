@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chooseRuntime } from '../detect.js';
 import { parseOomKills } from './cgroup.js';
 import { hostPathOf } from './container-path.js';
-import { cgroupResources, hostsFile, ociSpec, resolvConf, type OciSpecInput } from './oci-spec.js';
+import { cgroupResources, ociSpec, type OciSpecInput } from './oci-spec.js';
 import { isMountPoint, overlayOptions } from './rootfs.js';
 import { runcErrorMessage } from './runc.js';
 import { runcId } from './sandbox-runtime.js';
@@ -71,15 +71,6 @@ test('cgroupResources: limits that are set, nothing for unset or zero', () => {
   assert.deepEqual(cgroupResources({ memoryLimitBytes: 0 }), {});
   assert.deepEqual(cgroupResources(undefined), {});
   assert.deepEqual(ociSpec({ ...input, resources: undefined }).linux.resources, { devices: [{ allow: false, access: 'rwm' }] });
-});
-
-test('hostsFile and resolvConf', () => {
-  assert.equal(hostsFile({ hostNetwork: true, hostHosts: '127.0.0.1 node\n', hostname: 'p' }), '127.0.0.1 node\n');
-  assert.match(hostsFile({ hostNetwork: false, hostHosts: '', hostname: 'p' }), /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
-  assert.match(hostsFile({ hostNetwork: false, hostHosts: '', hostname: 'web-1', podIPs: ['10.42.0.7'] }), /fe00::2\tip6-allrouters\n10\.42\.0\.7\tweb-1\n$/);
-  assert.equal(resolvConf(undefined, 'nameserver 1.1.1.1\n'), 'nameserver 1.1.1.1\n');
-  assert.equal(resolvConf({ servers: [], searches: [], options: [] }, 'host\n'), 'host\n');
-  assert.equal(resolvConf({ servers: ['10.0.0.10'], searches: ['ns.svc.cluster.local', 'svc.cluster.local'], options: ['ndots:5'] }, ''), 'search ns.svc.cluster.local svc.cluster.local\nnameserver 10.0.0.10\noptions ndots:5\n');
 });
 
 test('hostPathOf: the deepest volume over a path wins, else the root filesystem', () => {

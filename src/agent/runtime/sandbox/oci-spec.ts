@@ -1,6 +1,6 @@
 /**
- * The OCI runtime configuration (config.json) of a sandbox-runtime container, and the per-pod
- * files it bind-mounts, as pure functions of plain data. The shape follows runc's default spec
+ * The OCI runtime configuration (config.json) of a sandbox-runtime container, as a pure function
+ * of plain data (the per-pod files it bind-mounts are ../pod-etc-files.ts). The shape follows runc's default spec
  * (`runc spec`) and containerd's defaults for the kubelet: mount, PID, IPC and UTS namespaces
  * (the network namespace is the pod's own in bridge mode, else the host's), the usual
  * pseudo-filesystems, rlimits inherited from the agent (as containerd does), cgroup limits from the
@@ -134,33 +134,4 @@ export function cgroupResources(r: LinuxContainerResources | undefined): Pick<Oc
   if (r?.cpuPeriod) cpu.period = r.cpuPeriod;
   if (Object.keys(cpu).length > 0) out.cpu = cpu;
   return out;
-}
-
-/**
- * The pod's /etc/hosts. A host-network pod sees the node's own file, as the kubelet gives it; any
- * other pod gets the kubelet's managed file, which ends with its own IPs and hostname.
- */
-export function hostsFile(opts: { hostNetwork: boolean; hostHosts: string; hostname: string; podIPs?: string[] }): string {
-  if (opts.hostNetwork) return opts.hostHosts;
-  return [
-    '# Kubernetes-managed hosts file.',
-    '127.0.0.1\tlocalhost',
-    '::1\tlocalhost ip6-localhost ip6-loopback',
-    'fe00::0\tip6-localnet',
-    'fe00::0\tip6-mcastprefix',
-    'fe00::1\tip6-allnodes',
-    'fe00::2\tip6-allrouters',
-    ...(opts.podIPs ?? []).map((ip) => `${ip}\t${opts.hostname}`),
-    '',
-  ].join('\n');
-}
-
-/** The pod's /etc/resolv.conf: from the sandbox's DNS config when it has one, else the node's. */
-export function resolvConf(dns: { servers: string[]; searches: string[]; options: string[] } | undefined, hostResolvConf: string): string {
-  if (!dns || (dns.servers.length === 0 && dns.searches.length === 0 && dns.options.length === 0)) return hostResolvConf;
-  const lines: string[] = [];
-  if (dns.searches.length > 0) lines.push(`search ${dns.searches.join(' ')}`);
-  for (const s of dns.servers) lines.push(`nameserver ${s}`);
-  if (dns.options.length > 0) lines.push(`options ${dns.options.join(' ')}`);
-  return `${lines.join('\n')}\n`;
 }

@@ -1,12 +1,13 @@
 /**
  * A sandbox pod's own /etc/hosts, /etc/resolv.conf and /etc/hostname: written once per pod into
  * its directory and bind-mounted into each of its containers. A pod without a network namespace
- * of its own (host mode) gets the node's hosts file with its name added.
+ * of its own (host network, or host mode) gets the node's hosts file, as a host-network pod does
+ * from the kubelet.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxRecord } from '../process/state-store.js';
-import { hostsFile, resolvConf } from './oci-spec.js';
+import { resolvConf, sandboxHostsFile } from '../pod-etc-files.js';
 
 const POD_FILES = [
   { file: 'hosts', containerPath: '/etc/hosts' },
@@ -23,7 +24,7 @@ export function podFileMounts(dir: string): { containerPath: string; hostPath: s
 export async function writePodFiles(dir: string, rec: SandboxRecord): Promise<void> {
   await mkdir(dir, { recursive: true });
   const [hostHosts, hostResolv] = await Promise.all([readFile('/etc/hosts', 'utf8').catch(() => ''), readFile('/etc/resolv.conf', 'utf8').catch(() => '')]);
-  await writeFile(path.join(dir, 'hosts'), hostsFile({ hostNetwork: rec.config.hostNetwork || !rec.network, hostHosts, hostname: rec.config.hostname, podIPs: rec.network?.ips }));
+  await writeFile(path.join(dir, 'hosts'), sandboxHostsFile(rec, hostHosts));
   await writeFile(path.join(dir, 'resolv.conf'), resolvConf(rec.config.dns, hostResolv));
   await writeFile(path.join(dir, 'hostname'), `${rec.config.hostname}\n`);
 }
