@@ -32,19 +32,20 @@ export interface MasterService {
   clusterIP: string;
   /** The API server's port (the Service's targetPort). */
   port: number;
-  /** The address clients reach the API server on (no Endpoints without one, or with a loopback one). */
+  /** The address clients reach the API server on (no Endpoints without one: masterEndpointAddress). */
   advertiseAddress?: string;
 }
 
 /**
- * The address the `kubernetes` Endpoints may hold: the advertise address unless it is missing,
- * unspecified, loopback or link-local. Endpoints validation refuses such addresses, so upstream's
- * endpoint reconciler cannot write a loopback --advertise-address (kube-apiserver, given no
- * advertise address, picks a host interface instead of a loopback bind address).
+ * The address the `kubernetes` Endpoints hold: the advertise address unless it is missing,
+ * unspecified or link-local (nothing could reach the API server there). A loopback address is kept,
+ * unlike upstream, whose Endpoints validation refuses it: a `capstan server` bound to loopback (the
+ * default) is reached by pods through their node's service proxy, which forwards the `kubernetes`
+ * ClusterIP to the node's own loopback, so in-cluster clients work unchanged.
  */
 export function masterEndpointAddress(advertiseAddress: string | undefined): string | undefined {
   if (!advertiseAddress) return undefined;
-  return validateNonSpecialIP(advertiseAddress, FieldPath.root('ip')).length ? undefined : advertiseAddress;
+  return validateNonSpecialIP(advertiseAddress, FieldPath.root('ip'), { allowLoopback: true }).length ? undefined : advertiseAddress;
 }
 
 /**
