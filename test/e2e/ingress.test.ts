@@ -13,7 +13,7 @@ import { request as httpRequest, createServer } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
+import { type SecureVersion, connect as tlsConnect } from 'node:tls';
 import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
 import { eventually } from '../support/eventually.js';
 
@@ -48,9 +48,10 @@ function fetchVia(scheme: 'http' | 'https', port: number, host: string, path: st
   });
 }
 
-function servedSubject(port: number, servername: string): Promise<string> {
+function servedSubject(port: number, servername: string, version?: SecureVersion): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
+    const versions = version ? { minVersion: version, maxVersion: version } : {};
+    const s = tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false, ...versions }, () => {
       const subject = new X509Certificate(s.getPeerX509Certificate()!.raw).subject;
       s.end();
       resolve(subject);
@@ -95,8 +96,9 @@ describe('ingress', { skip, timeout: 180_000 }, () => {
     [httpPort, httpsPort] = [await freePort(), await freePort()];
     const [portA, portB] = [await freePort(), await freePort()];
     server = await startServer({ agent: true, extraArgs: ['--ingress-http-port', String(httpPort), '--ingress-https-port', String(httpsPort)] });
-    for (const host of ['a.test', 'b.test']) {
-      const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`, '-keyout', join(certs, `${host}.key`), '-out', join(certs, `${host}.crt`)]);
+    // a.test's certificate is ECDSA, b.test's RSA: both must be served whatever the TLS version.
+    for (const [host, key] of [['a.test', ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']], ['b.test', ['rsa:2048']]] as const) {
+      const r = spawnSync('openssl', ['req', '-x509', '-newkey', ...key, '-nodes', '-days', '2', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`, '-keyout', join(certs, `${host}.key`), '-out', join(certs, `${host}.crt`)]);
       assert.equal(r.status, 0, r.stderr.toString());
       kc(server, ['create', 'secret', 'tls', `${host.split('.')[0]}-tls`, '--cert', join(certs, `${host}.crt`), '--key', join(certs, `${host}.key`)]);
     }
@@ -166,10 +168,12 @@ describe('ingress', { skip, timeout: 180_000 }, () => {
     assert.equal((await fetchVia('https', httpsPort, 'c.test', '/')).status, 404);
   });
 
-  test('each TLS host gets its own certificate by SNI, others the fake default', async () => {
-    assert.equal(await servedSubject(httpsPort, 'a.test'), 'CN=a.test');
-    assert.equal(await servedSubject(httpsPort, 'b.test'), 'CN=b.test');
-    assert.match(await servedSubject(httpsPort, 'unknown.test'), /CN=Kubernetes Ingress Controller Fake Certificate/);
+  test('each TLS host gets its own certificate by SNI (ECDSA and RSA, TLS 1.2 and 1.3), others the fake default', async () => {
+    for (const version of [undefined, 'TLSv1.2', 'TLSv1.3'] as const) {
+      assert.equal(await servedSubject(httpsPort, 'a.test', version), 'CN=a.test', `a.test ${version ?? ''}`);
+      assert.equal(await servedSubject(httpsPort, 'b.test', version), 'CN=b.test', `b.test ${version ?? ''}`);
+      assert.match(await servedSubject(httpsPort, 'unknown.test', version), /CN=Kubernetes Ingress Controller Fake Certificate/);
+    }
   });
 
   test('plain HTTP to a TLS host is redirected to HTTPS with 308', async () => {
