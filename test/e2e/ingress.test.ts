@@ -142,6 +142,14 @@ describe('ingress', { skip, timeout: 180_000 }, () => {
     assert.equal(ic.metadata.annotations['ingressclass.kubernetes.io/is-default-class'], 'true');
   });
 
+  test('an Ingress created without a class gets the default class; one with the legacy annotation keeps none', () => {
+    kc(server, ['create', 'ingress', 'classless', '--rule=t.test/=alpha:80']);
+    kc(server, ['create', 'ingress', 'legacy', '--rule=u.test/=alpha:80', '--annotation', 'kubernetes.io/ingress.class=other']);
+    const classes = kc(server, ['get', 'ingress', 'classless', 'legacy', '--no-headers']).trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2));
+    assert.deepEqual(classes, [['classless', 'capstan'], ['legacy', '<none>']]);
+    kc(server, ['delete', 'ingress', 'classless', 'legacy']);
+  });
+
   test('HTTPS requests reach the backend of their host and path, with X-Forwarded-* set', async () => {
     const seen = await eventually(
       'the alpha pod behind a.test',
