@@ -12,9 +12,11 @@ import { conversions } from '../api/strategies/cluster/conversions.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../util/logger.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+import type { IngressClass } from 'kubernetes-types/networking/v1.js';
 import { AdmissionChain, NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { PriorityAdmission } from './admission/priority.js';
 import { DefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
+import { DefaultIngressClass } from './admission/default-ingress-class.js';
 import { TaintNodesByCondition } from './admission/taint-nodes-by-condition.js';
 import { decodeStored } from './registry/codec.js';
 import { listPrefix, resourcePrefix } from './registry/keys.js';
@@ -72,7 +74,7 @@ export interface AssembleOptions {
 }
 
 /** The admission plugins in the order they run (upstream's recommended order, the ones Capstan has). */
-export const admissionPluginNames = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'Priority', 'TaintNodesByCondition', 'DefaultTolerationSeconds', 'ResourceQuota'] as const;
+export const admissionPluginNames = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'Priority', 'TaintNodesByCondition', 'DefaultTolerationSeconds', 'DefaultIngressClass', 'ResourceQuota'] as const;
 
 /** generateName's alphabet (no vowels, no confusable characters), as upstream's SimpleNameGenerator. */
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -90,17 +92,18 @@ export function servedResources(): ResourceDef[] {
 }
 
 /**
- * Every PriorityClass, re-read from storage only when the class watch cache has moved on (pods are
- * admitted far more often than classes change); `fresh` forces a read, for a name not yet seen.
+ * Every object of a cluster-scoped kind (PriorityClasses, IngressClasses), re-read from storage
+ * only when the kind's watch cache has moved on (the objects they admit are written far more often
+ * than classes change); `fresh` forces a read, for a name not yet seen.
  */
-function priorityClassLister(store: Store, entry: () => ResourceEntry): (fresh: boolean) => Promise<PriorityClass[]> {
-  let cached: { head: number; classes: PriorityClass[] } | undefined;
+function classLister<T>(store: Store, entry: () => ResourceEntry): (fresh: boolean) => Promise<T[]> {
+  let cached: { head: number; classes: T[] } | undefined;
   return async (fresh) => {
     const e = entry();
     const head = e.cache.headRevision();
     if (!fresh && cached && cached.head === head) return cached.classes;
     const { items } = await store.list(resourcePrefix(e.def));
-    const classes = items.map((kv) => decodeStored(kv) as unknown as PriorityClass);
+    const classes = items.map((kv) => decodeStored(kv) as unknown as T);
     cached = { head, classes };
     return classes;
   };
@@ -178,9 +181,13 @@ export async function assembleApiServer(o: AssembleOptions): Promise<ApiServer> 
         },
         now: () => clock.now().getTime(),
       }),
-    Priority: () => new PriorityAdmission(priorityClassLister(o.store, () => server!.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses')!)),
+    Priority: () => new PriorityAdmission(classLister<PriorityClass>(o.store, () => server!.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses')!)),
     TaintNodesByCondition: () => new TaintNodesByCondition(),
     DefaultTolerationSeconds: () => new DefaultTolerationSeconds(o.defaultTolerationSeconds, o.defaultTolerationSeconds),
+    DefaultIngressClass: () => {
+      const list = classLister<IngressClass>(o.store, () => server!.registry.lookup('networking.k8s.io', 'v1', 'ingressclasses')!);
+      return new DefaultIngressClass(() => list(false));
+    },
   };
   let authenticator = o.authenticator;
   let tokens: ConstructorParameters<typeof ApiServer>[0]['tokens'];

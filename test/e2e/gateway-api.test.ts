@@ -154,6 +154,42 @@ spec:
     assert.match(kc(server, ['get', 'refgrant', '-n', 'models']).split('\n')[0]!, /^NAME\s+AGE$/);
   });
 
+  test('a route whose match duplicates an older route’s stays Accepted, with a Shadowed condition and a Conflict event', async () => {
+    // Named so that the first one wins whether or not they are created in the same second.
+    const shadow = (name: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: ${name}
+spec:
+  parentRefs:
+  - name: web
+  hostnames: [shadow.example.com]
+  rules:
+  - matches:
+    - path: {type: PathPrefix, value: /api}
+    backendRefs:
+    - name: model-v2
+      port: 8080
+`;
+    kc(server, ['apply', '-f', '-'], { input: shadow('a-first') });
+    kc(server, ['apply', '-f', '-'], { input: shadow('b-second') });
+    const parent = '.status.parents[0]';
+    const shadowed = () => kubectl(server, ['get', 'httproute', 'b-second', '-o', `jsonpath=${conditionPath(parent, 'Accepted')} ${conditionPath(parent, 'capstan.io/Shadowed')}`]).stdout;
+    await eventually('the Shadowed condition', () => shadowed() === 'True/Accepted True/RuleMatchConflict');
+    const message = kc(server, ['get', 'httproute', 'b-second', '-o', `jsonpath={${parent}.conditions[?(@.type=="capstan.io/Shadowed")].message}`]);
+    assert.match(message, /^rule 0 match 0 \(PathPrefix \/api\) of host shadow\.example\.com is already served by .*HTTPRoute default\/a-first/);
+    assert.equal(kc(server, ['get', 'httproute', 'a-first', '-o', `jsonpath=${conditionPath(parent, 'capstan.io/Shadowed')}`]), '/');
+    let events = '';
+    await eventually('the Conflict event', () => {
+      events = kubectl(server, ['get', 'events', '--field-selector', 'involvedObject.kind=HTTPRoute,involvedObject.name=b-second,reason=Conflict', '-o', 'jsonpath={.items[*].type} {.items[*].message}']).stdout;
+      return events.startsWith('Warning ');
+    });
+    assert.equal(events, `Warning ${message}`);
+    // Once the winner is gone the condition goes too.
+    kc(server, ['delete', 'httproute', 'a-first']);
+    await eventually('the Shadowed condition cleared', () => shadowed() === 'True/Accepted /');
+  });
+
   test('server-side apply works on the Gateway API kinds', () => {
     const out = kc(server, ['apply', '--server-side', '-f', '-'], { input: route('ssa', 'model-v2') });
     assert.match(out, /httproute\.gateway\.networking\.k8s\.io\/ssa serverside-applied/);

@@ -13,7 +13,7 @@ import { request as httpRequest, createServer } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
+import { type SecureVersion, connect as tlsConnect } from 'node:tls';
 import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
 import { eventually } from '../support/eventually.js';
 
@@ -48,9 +48,10 @@ function fetchVia(scheme: 'http' | 'https', port: number, host: string, path: st
   });
 }
 
-function servedSubject(port: number, servername: string): Promise<string> {
+function servedSubject(port: number, servername: string, version?: SecureVersion): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
+    const versions = version ? { minVersion: version, maxVersion: version } : {};
+    const s = tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false, ...versions }, () => {
       const subject = new X509Certificate(s.getPeerX509Certificate()!.raw).subject;
       s.end();
       resolve(subject);
@@ -95,8 +96,9 @@ describe('ingress', { skip, timeout: 180_000 }, () => {
     [httpPort, httpsPort] = [await freePort(), await freePort()];
     const [portA, portB] = [await freePort(), await freePort()];
     server = await startServer({ agent: true, extraArgs: ['--ingress-http-port', String(httpPort), '--ingress-https-port', String(httpsPort)] });
-    for (const host of ['a.test', 'b.test']) {
-      const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`, '-keyout', join(certs, `${host}.key`), '-out', join(certs, `${host}.crt`)]);
+    // a.test's certificate is ECDSA, b.test's RSA: both must be served whatever the TLS version.
+    for (const [host, key] of [['a.test', ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']], ['b.test', ['rsa:2048']]] as const) {
+      const r = spawnSync('openssl', ['req', '-x509', '-newkey', ...key, '-nodes', '-days', '2', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`, '-keyout', join(certs, `${host}.key`), '-out', join(certs, `${host}.crt`)]);
       assert.equal(r.status, 0, r.stderr.toString());
       kc(server, ['create', 'secret', 'tls', `${host.split('.')[0]}-tls`, '--cert', join(certs, `${host}.crt`), '--key', join(certs, `${host}.key`)]);
     }
@@ -140,6 +142,14 @@ describe('ingress', { skip, timeout: 180_000 }, () => {
     assert.equal(ic.metadata.annotations['ingressclass.kubernetes.io/is-default-class'], 'true');
   });
 
+  test('an Ingress created without a class gets the default class; one with the legacy annotation keeps none', () => {
+    kc(server, ['create', 'ingress', 'classless', '--rule=t.test/=alpha:80']);
+    kc(server, ['create', 'ingress', 'legacy', '--rule=u.test/=alpha:80', '--annotation', 'kubernetes.io/ingress.class=other']);
+    const classes = kc(server, ['get', 'ingress', 'classless', 'legacy', '--no-headers']).trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2));
+    assert.deepEqual(classes, [['classless', 'capstan'], ['legacy', '<none>']]);
+    kc(server, ['delete', 'ingress', 'classless', 'legacy']);
+  });
+
   test('HTTPS requests reach the backend of their host and path, with X-Forwarded-* set', async () => {
     const seen = await eventually(
       'the alpha pod behind a.test',
@@ -166,10 +176,12 @@ describe('ingress', { skip, timeout: 180_000 }, () => {
     assert.equal((await fetchVia('https', httpsPort, 'c.test', '/')).status, 404);
   });
 
-  test('each TLS host gets its own certificate by SNI, others the fake default', async () => {
-    assert.equal(await servedSubject(httpsPort, 'a.test'), 'CN=a.test');
-    assert.equal(await servedSubject(httpsPort, 'b.test'), 'CN=b.test');
-    assert.match(await servedSubject(httpsPort, 'unknown.test'), /CN=Kubernetes Ingress Controller Fake Certificate/);
+  test('each TLS host gets its own certificate by SNI (ECDSA and RSA, TLS 1.2 and 1.3), others the fake default', async () => {
+    for (const version of [undefined, 'TLSv1.2', 'TLSv1.3'] as const) {
+      assert.equal(await servedSubject(httpsPort, 'a.test', version), 'CN=a.test', `a.test ${version ?? ''}`);
+      assert.equal(await servedSubject(httpsPort, 'b.test', version), 'CN=b.test', `b.test ${version ?? ''}`);
+      assert.match(await servedSubject(httpsPort, 'unknown.test', version), /CN=Kubernetes Ingress Controller Fake Certificate/);
+    }
   });
 
   test('plain HTTP to a TLS host is redirected to HTTPS with 308', async () => {

@@ -273,3 +273,45 @@ test('ReferenceGrants allow cross-namespace backends and certificates', () => {
   assert.equal(cond(tls.gateways[0]!.status.listeners![0]!.conditions, 'ResolvedRefs'), 'True/ResolvedRefs');
   assert.equal(tls.listeners[0]!.tls?.default?.certPem, 'C');
 });
+
+test('a route whose match duplicates an older route’s stays Accepted and is told which route wins', () => {
+  const gw = gateway([
+    { name: 'http', port: 8080, protocol: 'HTTP' },
+    { name: 'alt', port: 8081, protocol: 'HTTP' },
+  ]);
+  const rules = [{ matches: [{ path: { type: 'PathPrefix' as const, value: '/api' } }], backendRefs: [{ name: 's', port: 8080 }] }];
+  const first = route('first', { parentRefs: [{ name: 'web', sectionName: 'http' }], hostnames: ['a.test'], rules });
+  const second = route('second', { parentRefs: [{ name: 'web', sectionName: 'http' }, { name: 'web', sectionName: 'alt' }], hostnames: ['a.test'], rules: [...rules, { matches: [{ path: { type: 'PathPrefix', value: '/own' } }], backendRefs: [{ name: 's', port: 8080 }] }] }, { creationTimestamp: '2026-01-02T00:00:00Z' });
+  const out = compileGateways(input({ gateways: [gw], httpRoutes: [second, first], services: [svc('s')] }));
+  const parents = (name: string) => out.httpRoutes.find((r) => r.name === name)!.status.parents;
+  assert.deepEqual(parents('first')[0]!.conditions.map((c) => c.type), ['Accepted', 'ResolvedRefs']);
+  const [onHttp, onAlt] = parents('second');
+  assert.equal(cond(onHttp!.conditions, 'Accepted'), 'True/Accepted');
+  assert.equal(cond(onHttp!.conditions, 'ResolvedRefs'), 'True/ResolvedRefs');
+  const shadowed = onHttp!.conditions.find((c) => c.type === 'capstan.io/Shadowed')!;
+  assert.equal(`${shadowed.status}/${shadowed.reason}`, 'True/RuleMatchConflict');
+  assert.equal(shadowed.message, 'rule 0 match 0 (PathPrefix /api) of host a.test is already served by the older HTTPRoute default/first');
+  assert.equal(shadowed.observedGeneration, 1);
+  // On port 8081 nothing competes with it.
+  assert.equal(cond(onAlt!.conditions, 'capstan.io/Shadowed'), undefined);
+  assert.deepEqual(out.routeProblems, [{ namespace: 'default', name: 'second', reason: 'Conflict', message: shadowed.message }]);
+  // The older route's rule is tried first; the younger one's own path still serves.
+  const host = out.listeners.find((l) => l.port === 8080)!.hosts[0]!;
+  assert.deepEqual(host.rules.map((r) => r.source), ['httproute/default/first', 'httproute/default/second', 'httproute/default/second']);
+  // The condition keeps its transition time while the conflict lasts, and goes with it.
+  second.status = { parents: parents('second') };
+  const later = compileGateways(input({ gateways: [gw], httpRoutes: [second, first], services: [svc('s')], now: '2026-01-05T00:00:00Z' }));
+  assert.equal(later.httpRoutes.find((r) => r.name === 'second')!.status.parents[0]!.conditions.find((c) => c.type === 'capstan.io/Shadowed')!.lastTransitionTime, now);
+  const alone = compileGateways(input({ gateways: [gw], httpRoutes: [second], services: [svc('s')] }));
+  assert.equal(cond(alone.httpRoutes[0]!.status.parents[0]!.conditions, 'capstan.io/Shadowed'), undefined);
+  assert.deepEqual(alone.routeProblems, []);
+});
+
+test('a route attaches to same-named listeners of two Gateways', () => {
+  const a = gateway([{ name: 'http', port: 8080, protocol: 'HTTP' }], 'a');
+  const b = gateway([{ name: 'http', port: 8090, protocol: 'HTTP' }], 'b', '2026-01-02T00:00:00Z');
+  const r = route('r', { parentRefs: [{ name: 'a' }, { name: 'b' }], rules: [{ backendRefs: [{ name: 's', port: 8080 }] }] });
+  const out = compileGateways(input({ gateways: [a, b], httpRoutes: [r], services: [svc('s')] }));
+  assert.deepEqual(out.gateways.map((g) => g.status.listeners![0]!.attachedRoutes), [1, 1]);
+  assert.deepEqual(out.listeners.map((l) => [l.port, l.hosts.length]), [[8080, 1], [8090, 1]]);
+});

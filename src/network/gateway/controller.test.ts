@@ -96,3 +96,63 @@ test('the controller creates its GatewayClass, writes statuses and hands changed
     await running;
   }
 });
+
+test('a route shadowed by an older one gets one Warning Conflict event while the conflict lasts', async () => {
+  const informers = new Map<string, FakeInformer>();
+  const informerFor = (ref: ResourceRef) => {
+    const k = `${ref.group}/${ref.plural}`;
+    if (!informers.has(k)) informers.set(k, new FakeInformer());
+    return informers.get(k)!;
+  };
+  const client = {
+    async create(ref: ResourceRef, obj: ApiObject) {
+      informerFor(ref).put(obj);
+      return obj;
+    },
+    async updateStatus(ref: ResourceRef, obj: ApiObject) {
+      informerFor(ref).put(obj);
+      return obj;
+    },
+  };
+  const events: string[] = [];
+  const recorder: EventRecorder = { event: (o, type, reason, message) => events.push(`${o.metadata.name} ${type} ${reason}: ${message}`) };
+  const ctx: ControllerContext = {
+    client: client as unknown as ApiClient,
+    informers: { informerFor } as unknown as SharedInformerFactory,
+    logger: createLogger('error', 'test', () => {}),
+    clock: new FakeClock(Date.parse('2026-01-01T00:00:00Z')),
+    recorder,
+  };
+  const gw = { metadata: { namespace: 'default', name: 'web', generation: 1 }, spec: { gatewayClassName: 'capstan', listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] } };
+  const httpRoute = (name: string, created: string) => ({
+    metadata: { namespace: 'default', name, generation: 1, creationTimestamp: created },
+    spec: { parentRefs: [{ name: 'web' }], hostnames: ['a.test'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 's', port: 80 }] }] },
+  });
+  const routes = informerFor({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', namespaced: true });
+  informerFor({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways', namespaced: true }).put(gw as unknown as ApiObject);
+  routes.put(httpRoute('first', '2026-01-01T00:00:00Z') as unknown as ApiObject);
+  routes.put(httpRoute('second', '2026-01-02T00:00:00Z') as unknown as ApiObject);
+  const controller = createGatewayController(ctx, { bindAddress: '127.0.0.1' });
+  const stop = new AbortController();
+  const running = controller.start(stop.signal);
+  const shadowed = () => (routes.get('default/second') as unknown as { status?: { parents?: { conditions: { type: string; status: string }[] }[] } }).status?.parents?.[0]?.conditions.find((c) => c.type === 'capstan.io/Shadowed')?.status;
+  try {
+    const deadline = Date.now() + 10_000;
+    while (shadowed() !== 'True' || events.length === 0) {
+      if (Date.now() > deadline) assert.fail(`no conflict reported: ${events.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(events, ['second Warning Conflict: rule 0 match 0 (PathPrefix /) of host a.test is already served by the older HTTPRoute default/first']);
+    // Another change recompiles: the same conflict is not recorded again.
+    informerFor({ group: '', version: 'v1', plural: 'services', namespaced: true }).put({ metadata: { namespace: 'default', name: 's' }, spec: { ports: [{ port: 80 }] } } as unknown as ApiObject);
+    const until = Date.now() + 10_000;
+    while ((routes.get('default/first') as unknown as { status?: { parents?: { conditions: { type: string; reason: string }[] }[] } }).status?.parents?.[0]?.conditions.find((c) => c.type === 'ResolvedRefs')?.reason !== 'ResolvedRefs') {
+      if (Date.now() > until) assert.fail('the Service was not seen');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(events.length, 1);
+  } finally {
+    stop.abort();
+    await running;
+  }
+});

@@ -1,8 +1,9 @@
 /**
  * The Gateway controller: creates the GatewayClass `capstan` (controllerName
  * `capstan.io/gateway-controller`) when it starts, recompiles everything on any change of the objects it
- * reads (compile.ts), writes the statuses that changed, and hands the RouteTable listeners to
- * `onTable` whenever they change (the HTTP proxy engine serves them).
+ * reads (compile.ts), writes the statuses that changed, records a Warning event on a route when a
+ * new problem appears (a match shadowed by an older route's), and hands the RouteTable listeners
+ * to `onTable` whenever they change (the HTTP proxy engine serves them).
  */
 import type { Namespace, Secret, Service } from 'kubernetes-types/core/v1.js';
 import { isStatusError } from '../../api/errors.js';
@@ -16,7 +17,7 @@ import { Controller } from '../../controllers/controller.js';
 import type { ControllerContext, RunnableController } from '../../controllers/context.js';
 import type { Listener } from '../l7/route-table.js';
 import { compileGateways } from './compile.js';
-import { defaultControllerName, defaultGatewayClassName } from './model.js';
+import { defaultControllerName, defaultGatewayClassName, type GatewayOutput } from './model.js';
 
 export const gatewayRefs = {
   gatewayclasses: { group: gatewayApiGroup, version: 'v1', plural: 'gatewayclasses', namespaced: false },
@@ -52,6 +53,8 @@ export function createGatewayController(ctx: ControllerContext, opts: GatewayCon
   const secrets = ctx.informers.informerFor<ApiObject>(builtinRefs.secrets);
   const namespaces = ctx.informers.informerFor<ApiObject>(builtinRefs.namespaces);
   let lastTable: Listener[] | undefined;
+  /** Route warnings already recorded as events (`ns/name reason message`), so that each is recorded once while it lasts. */
+  let reported = new Set<string>();
   // The class is created once per start; one a user deletes later stays deleted until the next start.
   let classEnsured = !className;
 
@@ -102,8 +105,22 @@ export function createGatewayController(ctx: ControllerContext, opts: GatewayCon
       for (const c of out.gatewayClasses) await writeStatus(gatewayRefs.gatewayclasses, classes.get(c.name), c.status, signal);
       for (const g of out.gateways) await writeStatus(gatewayRefs.gateways, gateways.get(`${g.namespace}/${g.name}`), g.status, signal);
       for (const r of out.httpRoutes) await writeStatus(gatewayRefs.httproutes, routes.get(`${r.namespace}/${r.name}`), r.status, signal);
+      reportRouteProblems(out.routeProblems);
     },
   });
+  function reportRouteProblems(problems: GatewayOutput['routeProblems']): void {
+    const now = new Set<string>();
+    for (const p of problems) {
+      const id = `${p.namespace}/${p.name} ${p.reason} ${p.message}`;
+      now.add(id);
+      if (reported.has(id)) continue;
+      const route = routes.get(`${p.namespace}/${p.name}`);
+      if (route) ctx.recorder.event(route, 'Warning', p.reason, p.message);
+      ctx.logger.warn('httproute problem', { route: `${p.namespace}/${p.name}`, reason: p.reason, message: p.message });
+    }
+    reported = now;
+  }
+
   const enqueue = () => controller.enqueue(key);
   const onSecret = (s: ApiObject) => {
     if ((s as Secret).type === 'kubernetes.io/tls') enqueue();

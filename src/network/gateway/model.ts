@@ -34,6 +34,8 @@ export interface GatewayOutput {
   /** Whole `status.parents` lists (entries of other controllers kept). */
   httpRoutes: { namespace: string; name: string; status: { parents: RouteParentStatus[] } }[];
   listeners: Listener[];
+  /** Warnings to record as events on routes (a match shadowed by another route's: reason `Conflict`). */
+  routeProblems: { namespace: string; name: string; reason: string; message: string }[];
 }
 
 /** One listener of a Gateway of ours, after evaluation. */

@@ -8,6 +8,7 @@
 import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '../../api/strategies/gateway/types.js';
 import { parseGatewayDuration } from '../../api/strategies/gateway/rules.js';
 import type { Backend, Filter, HeaderModifier, Listener, Match, PathRewrite, Rule, TlsCertificate, VirtualHost } from '../l7/route-table.js';
+import { findShadowed, type Shadowed } from './conflicts.js';
 import { compareHostSpecificity } from './hostnames.js';
 import type { BackendIndex, EvaluatedListener } from './model.js';
 import { resolveBackend } from './routes.js';
@@ -136,11 +137,18 @@ export interface ListenerRoutes {
 
 const hostnameRank = (h: string | undefined): string => h ?? '*';
 
+/** A shadowed match (conflicts.ts) and the listener of the Gateway that the losing route came in through. */
+export interface ListenerShadowed extends Shadowed {
+  listener: EvaluatedListener;
+}
+
 /**
  * The table listeners of one Gateway: its ready listeners grouped by port. A host name served by
- * two listeners of a port goes to the one whose own hostname is more specific.
+ * two listeners of a port goes to the one whose own hostname is more specific. Also the matches
+ * that identical matches of other routes shadow on each host.
  */
-export function buildListeners(gatewayListeners: readonly ListenerRoutes[], bindAddress: string): Listener[] {
+export function buildListeners(gatewayListeners: readonly ListenerRoutes[], bindAddress: string): { listeners: Listener[]; shadowed: ListenerShadowed[] } {
+  const shadowed: ListenerShadowed[] = [];
   const byPort = new Map<number, ListenerRoutes[]>();
   for (const lr of gatewayListeners) {
     if (!lr.listener.ready) continue;
@@ -152,9 +160,11 @@ export function buildListeners(gatewayListeners: readonly ListenerRoutes[], bind
     const first = group[0]!.listener;
     const gw = first.gateway.metadata;
     const owner = new Map<string, { rank: string; entries: RouteEntry[] }>();
+    const via = new Map<RouteEntry, EvaluatedListener>();
     for (const lr of group) {
       const rank = hostnameRank(lr.listener.spec.hostname);
       for (const [host, entries] of lr.hosts) {
+        for (const e of entries) via.set(e, lr.listener);
         const cur = owner.get(host);
         if (!cur || compareHostSpecificity(rank, cur.rank) < 0) owner.set(host, { rank, entries: [...entries] });
         else if (cur.rank === rank) cur.entries.push(...entries);
@@ -162,7 +172,11 @@ export function buildListeners(gatewayListeners: readonly ListenerRoutes[], bind
     }
     const hosts: VirtualHost[] = [...owner.entries()]
       .sort((a, b) => compareHostSpecificity(a[0], b[0]))
-      .map(([hostname, { entries }]) => ({ hostname, rules: [...entries].sort(comparePrecedence).map((e) => e.rule) }));
+      .map(([hostname, { entries }]) => {
+        const ordered = [...entries].sort(comparePrecedence);
+        for (const s of findShadowed(hostname, ordered)) shadowed.push({ ...s, listener: via.get(s.entry)! });
+        return { hostname, rules: ordered.map((e) => e.rule) };
+      });
     const listener: Listener = { name: `gateway/${gw?.namespace}/${gw?.name}/${port}`, address: bindAddress, port, protocol: first.spec.protocol === 'HTTPS' ? 'HTTPS' : 'HTTP', hosts };
     if (listener.protocol === 'HTTPS') {
       const certificates: TlsCertificate[] = group.flatMap((lr) => lr.listener.certificates);
@@ -171,5 +185,5 @@ export function buildListeners(gatewayListeners: readonly ListenerRoutes[], bind
     }
     out.push(listener);
   }
-  return out;
+  return { listeners: out, shadowed };
 }

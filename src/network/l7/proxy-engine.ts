@@ -22,7 +22,7 @@ import { serveFast } from './fast-front.js';
 import { keepAliveSeconds } from './http1-write.js';
 import { BackendPools, type ProxyContext, type ServingListener, proxyRequest, proxyUpgrade } from './proxy-handler.js';
 import type { Listener, RouteTable, TlsCertificate } from './route-table.js';
-import { secureContextOf, selectCertificate } from './tls-select.js';
+import { baseCertificate, secureContextOf, selectCertificate, serverContextOptions } from './tls-select.js';
 
 export interface ProxyEngineOptions {
   endpoints: EndpointSource;
@@ -53,7 +53,8 @@ interface Served extends ServingListener {
   /** The node:http server that serves connections the fast path hands off (never listens itself). */
   http: HttpServer;
   state: ListenerState;
-  defaultCert?: TlsCertificate;
+  /** The certificate the server context was built from (tls-select.ts's `baseCertificate`). */
+  baseCert?: TlsCertificate;
   sockets: Set<Socket>;
 }
 
@@ -116,13 +117,13 @@ export class ProxyEngine {
     s.listener = l;
     s.state.name = l.name;
     if (l.protocol === 'HTTPS' && s.state.listening) {
-      const def = l.tls ? selectCertificate(l.tls, undefined) : undefined;
-      if (def && def !== s.defaultCert) {
+      const base = l.tls ? baseCertificate(l.tls) : undefined;
+      if (base && base !== s.baseCert) {
         try {
-          (s.server as TlsServer).setSecureContext({ cert: def.certPem, key: def.keyPem });
-          s.defaultCert = def;
+          (s.server as TlsServer).setSecureContext(serverContextOptions(base));
+          s.baseCert = base;
         } catch (e) {
-          this.opts.logger.error('invalid default certificate', { listener: l.name, error: (e as Error).message });
+          this.opts.logger.error('invalid base certificate', { listener: l.name, error: (e as Error).message });
         }
       }
     }
@@ -132,7 +133,7 @@ export class ProxyEngine {
     const state: ListenerState = { name: l.name, address: l.address, port: l.port, protocol: l.protocol, listening: false };
     const scheme = l.protocol === 'HTTPS' ? 'https' : 'http';
     let server: NetServer | TlsServer;
-    let defaultCert: TlsCertificate | undefined;
+    let baseCert: TlsCertificate | undefined;
     const s = {} as Served;
     const http = createHttpServer((req, res) => proxyRequest(this.ctx, s, req, res));
     http.keepAliveTimeout = keepAliveSeconds * 1000; // nginx's keepalive_timeout default
@@ -146,8 +147,8 @@ export class ProxyEngine {
       else http.emit('connection', socket);
     };
     if (scheme === 'https') {
-      defaultCert = l.tls ? selectCertificate(l.tls, undefined) : undefined;
-      if (!defaultCert) {
+      baseCert = l.tls ? baseCertificate(l.tls) : undefined;
+      if (!baseCert) {
         state.error = 'no certificate for an HTTPS listener';
         this.opts.logger.error('cannot serve HTTPS listener without a certificate', { listener: l.name });
         this.served.set(key, Object.assign(s, { listener: l, port: l.port, scheme, server: createNetServer(), http, state, sockets }));
@@ -155,8 +156,7 @@ export class ProxyEngine {
       }
       server = createTlsServer(
         {
-          cert: defaultCert.certPem,
-          key: defaultCert.keyPem,
+          ...serverContextOptions(baseCert),
           ALPNProtocols: ['http/1.1'],
           allowHalfOpen: true,
           noDelay: true,
@@ -171,7 +171,7 @@ export class ProxyEngine {
       );
       server.on('tlsClientError', () => undefined);
     } else server = createNetServer({ allowHalfOpen: true, noDelay: true }, accept);
-    Object.assign(s, { listener: l, port: l.port, scheme, server, http, state, defaultCert, sockets });
+    Object.assign(s, { listener: l, port: l.port, scheme, server, http, state, baseCert, sockets });
     this.served.set(key, s);
     http.on('upgrade', (req, socket: Socket, head: Buffer) => {
       sockets.add(socket);

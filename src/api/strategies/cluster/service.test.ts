@@ -68,10 +68,24 @@ describe('Service', () => {
     const old = create(serviceStrategy, { metadata: meta, spec: { clusterIP: '10.43.0.10', ports: [{ port: 53 }] } }).obj;
     // What a merge patch of spec.clusterIP produces: the old clusterIPs ride along.
     const changed = update(serviceStrategy, { metadata: meta, spec: { clusterIP: '10.43.0.11', clusterIPs: ['10.43.0.10'], ports: [{ port: 53 }] } }, old);
-    assert.deepEqual(changed.errors, ['spec.clusterIPs[0]: Invalid value: ["10.43.0.11"]: may not change once set']);
+    // Upstream validates the internal type: field.Error prints the slice with Go's %#v.
+    assert.deepEqual(changed.errors, ['spec.clusterIPs[0]: Invalid value: []string{"10.43.0.11"}: may not change once set']);
     const omitted = update(serviceStrategy, { metadata: meta, spec: { ports: [{ port: 54 }] } }, old);
     assert.deepEqual(omitted.errors, []);
     assert.equal((omitted.obj.spec as Record<string, unknown>).clusterIP, '10.43.0.10');
+  });
+
+  test('clusterIPs and ipFamilies in update errors print as Go slices', () => {
+    const old = create(serviceStrategy, { metadata: meta, spec: { clusterIP: '10.43.0.10', clusterIPs: ['10.43.0.10'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', ports: [{ port: 53 }] } }).obj;
+    const fam = update(serviceStrategy, { metadata: meta, spec: { clusterIP: '10.43.0.10', clusterIPs: ['10.43.0.10'], ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack', ports: [{ port: 53 }] } }, old);
+    assert.ok(fam.errors.includes('spec.ipFamilies[0]: Invalid value: []core.IPFamily{"IPv6"}: may not change once set'), fam.errors.join('\n'));
+    const two = update(serviceStrategy, { metadata: meta, spec: { clusterIP: '10.43.0.12', clusterIPs: ['10.43.0.12', 'fd00::1'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack', ports: [{ port: 53 }] } }, old);
+    assert.ok(two.errors.includes('spec.clusterIPs[0]: Invalid value: []string{"10.43.0.12", "fd00::1"}: may not change once set'), two.errors.join('\n'));
+  });
+
+  test('clusterIPs in create errors print as Go slices', () => {
+    const { errors } = create(serviceStrategy, { metadata: meta, spec: { clusterIP: '10.43.0.10', clusterIPs: ['10.43.0.11'], ports: [{ port: 53 }] } });
+    assert.deepEqual(errors, ['spec.clusterIPs: Invalid value: []string{"10.43.0.11"}: first value must match `clusterIP`']);
   });
 
   test('invalid clusterIP and bad selector label', () => {

@@ -13,7 +13,7 @@ import { jsonEqual } from '../../object.js';
 import { validateLabels } from '../../validation/meta.js';
 import { isDNS1035Label } from '../../validation/names.js';
 import {
-  type ClusterStrategy, dnsLabelErrors, dnsSubdomainErrors, ipFamilyOf, isValidCIDR, isValidIP, portNumErrors, qualifiedNameErrors, root,
+  type ClusterStrategy, dnsLabelErrors, dnsSubdomainErrors, goSliceOf, goStringSlice, ipFamilyOf, isValidCIDR, isValidIP, portNumErrors, qualifiedNameErrors, root,
   validateNonSpecialIP, validatePortNumOrName, validateProtocol,
 } from './util.js';
 
@@ -27,6 +27,11 @@ const defaultAffinitySeconds = 10800;
 
 type Spec = NonNullable<Service['spec']> & Record<string, unknown>;
 const specOf = (s: Service): Spec => (s.spec ?? {}) as Spec;
+/**
+ * Slices in field errors print as Go's %#v does (field.Error falls back to it): upstream validates
+ * the internal type, whose clusterIPs are `[]string` and ipFamilies `[]core.IPFamily`.
+ */
+const goIPFamilies = (fams: readonly string[] | undefined) => goSliceOf('core.IPFamily', fams);
 
 const externallyAccessible = (s: Spec): boolean =>
   s.type === 'LoadBalancer' || s.type === 'NodePort' || (s.type === 'ClusterIP' && (s.externalIPs ?? []).length > 0);
@@ -135,9 +140,9 @@ function validateClusterIPsRelated(spec: Spec): FieldError[] {
   const ips = spec.clusterIPs ?? [];
   if (spec.clusterIP) {
     if (!ips.length) errs.push(required(ipsPath));
-    else if (ips[0] !== spec.clusterIP) errs.push(invalid(ipsPath, ips, 'first value must match `clusterIP`'));
+    else if (ips[0] !== spec.clusterIP) errs.push(invalid(ipsPath, goStringSlice(spec.clusterIPs), 'first value must match `clusterIP`'));
   } else if (ips.length) {
-    errs.push(invalid(ipsPath, ips, 'must be empty when `clusterIP` is not specified'));
+    errs.push(invalid(ipsPath, goStringSlice(spec.clusterIPs), 'must be empty when `clusterIP` is not specified'));
   }
   const seen = new Set<string>();
   (spec.ipFamilies ?? []).forEach((f, i) => {
@@ -152,7 +157,7 @@ function validateClusterIPsRelated(spec: Spec): FieldError[] {
     if (i === 0 && ip === 'None') {
       if (ips.length > 1) {
         badIPs = true;
-        errs.push(invalid(ipsPath, ips, "'None' must be the first and only value"));
+        errs.push(invalid(ipsPath, goStringSlice(spec.clusterIPs), "'None' must be the first and only value"));
       }
       return;
     }
@@ -160,9 +165,9 @@ function validateClusterIPsRelated(spec: Spec): FieldError[] {
     if (e.length) badIPs = true;
     errs.push(...e);
   });
-  if (ips.length > 2) errs.push(invalid(ipsPath, ips, 'may only hold up to 2 values'));
+  if (ips.length > 2) errs.push(invalid(ipsPath, goStringSlice(spec.clusterIPs), 'may only hold up to 2 values'));
   if (badIPs) return errs;
-  if (ips.length > 1 && ipFamilyOf(ips[0]) === ipFamilyOf(ips[1])) errs.push(invalid(ipsPath, ips, 'may specify no more than one IP for each IP family'));
+  if (ips.length > 1 && ipFamilyOf(ips[0]) === ipFamilyOf(ips[1])) errs.push(invalid(ipsPath, goStringSlice(spec.clusterIPs), 'may specify no more than one IP for each IP family'));
   if (!isHeadless(spec) && ips.length && (spec.ipFamilies ?? []).length) {
     ips.forEach((ip, i) => {
       const fam = spec.ipFamilies![i];
@@ -280,28 +285,28 @@ export function validateServiceUpdate(svc: Service, oldSvc: Service): FieldError
     const oldIPs = old.clusterIPs ?? [];
     if (!(isHeadless(old) && isHeadless(spec))) {
       if (oldIPs.length === ips.length) {
-        oldIPs.forEach((ip, i) => ip !== ips[i] && errs.push(invalid(ipsPath.index(i), ips, 'may not change once set')));
+        oldIPs.forEach((ip, i) => ip !== ips[i] && errs.push(invalid(ipsPath.index(i), goStringSlice(spec.clusterIPs), 'may not change once set')));
       } else if (oldIPs.length > ips.length) {
-        if (!ips.length) errs.push(invalid(ipsPath.index(0), ips, 'primary clusterIP can not be unset'));
-        if (oldIPs.length && ips.length && ips[0] !== oldIPs[0]) errs.push(invalid(ipsPath.index(0), ips, 'may not change once set'));
+        if (!ips.length) errs.push(invalid(ipsPath.index(0), goStringSlice(spec.clusterIPs), 'primary clusterIP can not be unset'));
+        if (oldIPs.length && ips.length && ips[0] !== oldIPs[0]) errs.push(invalid(ipsPath.index(0), goStringSlice(spec.clusterIPs), 'may not change once set'));
         if (ips.length === 1 && spec.ipFamilyPolicy !== 'SingleStack')
           errs.push(invalid(policyPath, spec.ipFamilyPolicy ?? null, "must be set to 'SingleStack' when releasing the secondary clusterIP"));
       } else if (oldIPs.length && ips[0] !== oldIPs[0]) {
-        errs.push(invalid(ipsPath.index(0), ips, 'may not change once set'));
+        errs.push(invalid(ipsPath.index(0), goStringSlice(spec.clusterIPs), 'may not change once set'));
       }
     }
     const fams = spec.ipFamilies ?? [];
     const oldFams = old.ipFamilies ?? [];
     if (isHeadless(old) === isHeadless(spec) && !isHeadless(spec)) {
       if (oldFams.length === fams.length) {
-        oldFams.forEach((f, i) => f !== fams[i] && errs.push(invalid(famPath.index(0), fams, 'may not change once set')));
+        oldFams.forEach((f, i) => f !== fams[i] && errs.push(invalid(famPath.index(0), goIPFamilies(spec.ipFamilies), 'may not change once set')));
       } else if (oldFams.length > fams.length) {
-        if (!ips.length) errs.push(invalid(famPath.index(0), fams, 'primary ipFamily can not be unset'));
-        if (fams.length && fams[0] !== oldFams[0]) errs.push(invalid(famPath.index(0), ips, 'may not change once set'));
+        if (!ips.length) errs.push(invalid(famPath.index(0), goIPFamilies(spec.ipFamilies), 'primary ipFamily can not be unset'));
+        if (fams.length && fams[0] !== oldFams[0]) errs.push(invalid(famPath.index(0), goStringSlice(spec.clusterIPs), 'may not change once set'));
         if (fams.length === 1 && spec.ipFamilyPolicy !== 'SingleStack')
           errs.push(invalid(policyPath, spec.ipFamilyPolicy ?? null, "must be set to 'SingleStack' when releasing the secondary ipFamily"));
       } else if (oldFams.length && fams.length && fams[0] !== oldFams[0]) {
-        errs.push(invalid(famPath.index(0), ips, 'may not change once set'));
+        errs.push(invalid(famPath.index(0), goStringSlice(spec.clusterIPs), 'may not change once set'));
       }
     }
   }

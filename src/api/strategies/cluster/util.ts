@@ -34,9 +34,14 @@ export class GoValue {
   }
 }
 
-/** A `[]string` as Go's %#v prints it: `[]string{"a", "b"}`. */
-export function goStringSlice(v: readonly string[]): GoValue {
-  return new GoValue(`[]string{${v.map((s) => JSON.stringify(s)).join(', ')}}`);
+/** A `[]string` as Go's %#v prints it: `[]string{"a", "b"}`, `[]string(nil)` when absent. */
+export function goStringSlice(v: readonly string[] | null | undefined): GoValue {
+  return goSliceOf('string', v);
+}
+
+/** A slice of a named string type as Go's %#v prints it, e.g. `[]core.IPFamily{"IPv4"}`; absent is Go's nil slice. */
+export function goSliceOf(elemType: string, v: readonly string[] | null | undefined): GoValue {
+  return new GoValue(v == null ? `[]${elemType}(nil)` : `[]${elemType}{${v.map((s) => JSON.stringify(s)).join(', ')}}`);
 }
 
 /** `intstr.IntOrString{...}` as Go's %#v prints it. */
