@@ -16,6 +16,7 @@ import { bootstrapCluster, dnsServiceIP, ensureDnsEndpoints, ensureDnsService, e
 import { firstServiceIP, parsePortRange, parseServiceCIDR, serviceCIDRForNetworkMode, storedServiceCIDR } from '../apiserver/services/allocators.js';
 import { ApiClient } from '../client/api-client.js';
 import { startControllerManager } from '../controllers/manager.js';
+import { generateFakeCertificate } from '../network/ingress/fake-certificate.js';
 import { startIngressController } from '../network/ingress/start.js';
 import type { ProxyEngine } from '../network/l7/proxy-engine.js';
 import type { RouteTable } from '../network/l7/route-table.js';
@@ -281,6 +282,10 @@ export async function serverCommand(argv: string[]): Promise<number> {
       return 1;
     }
   }
+  // The Ingress HTTPS listener's fake certificate: its RSA key is made on the thread pool while the
+  // agent starts, rather than after it.
+  const ingressCertificate = args['disable-ingress'] ? undefined : generateFakeCertificate();
+  ingressCertificate?.catch(() => undefined);
   let agentClient: ApiClient | undefined;
   let nodeSchedulable: () => void = () => undefined;
   const schedulable = new Promise<void>((r) => (nodeSchedulable = r));
@@ -316,7 +321,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
     ingressClient = new ApiClient({ ...inProcess, userAgent: 'capstan-ingress-controller' });
     const ingress = await startIngressController(
       ingressClient,
-      { logger: logger.child('ingress'), address: bind, httpPort: ingressPorts[0], httpsPort: ingressPorts[1], statusAddresses: advertiseAddress ? [advertiseAddress] : [] },
+      { logger: logger.child('ingress'), address: bind, httpPort: ingressPorts[0], httpsPort: ingressPorts[1], statusAddresses: advertiseAddress ? [advertiseAddress] : [], defaultCertificate: ingressCertificate },
       controllers.signal,
     );
     running.push(ingress.done.catch((e: Error) => logger.error('ingress controller failed', { error: e.message })));
