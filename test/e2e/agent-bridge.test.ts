@@ -209,7 +209,7 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
       '',
     ].join('\n');
     assert.equal(kc(server, ['exec', 'named', '--', 'cat', '/etc/hosts']), expected);
-    assert.equal(kc(server, ['exec', 'named', '--', 'getent', 'hosts', 'foo.remote']).trim().split(/\s+/)[0], '10.1.2.3');
+    assert.equal(kc(server, ['exec', 'named', '--', 'getent', 'ahostsv4', 'foo.remote']).trim().split(/\s+/)[0], '10.1.2.3');
     kc(server, ['delete', 'pod', 'named', '--wait=true']);
   });
 
