@@ -9,9 +9,6 @@
  * removes the data dir.
  */
 import { after, before } from 'node:test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { killContainers, kubectl, removeDataDir, startServer, type ServerHandle, type StartOptions } from './harness.js';
 
 export interface SuiteServerOptions extends Omit<StartOptions, 'dataDir' | 'keepDataDir'> {
@@ -35,33 +32,28 @@ export interface SuiteServer extends ServerHandle {
 
 export function suiteServer(opts: SuiteServerOptions = {}): SuiteServer {
   const { unavailable, cleanUp, deleteAll = [], ...start } = opts;
-  let dataDir = '';
   let started = false;
-  const launch = async () => {
-    Object.assign(handle, await startServer({ ...start, dataDir, keepDataDir: true }));
-    started = true;
-  };
   const handle = {
     skipped: false,
     async restart() {
       await handle.stop();
-      await launch();
+      Object.assign(handle, await startServer({ ...start, dataDir: handle.dataDir, keepDataDir: true }));
     },
   } as SuiteServer;
   before(async () => {
     handle.skipped = (await unavailable?.()) ?? false;
     if (handle.skipped) return;
-    dataDir = mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
-    await launch();
+    // startServer makes the data dir (after it holds the bridge lock, when it needs that).
+    Object.assign(handle, await startServer({ ...start, keepDataDir: true }));
+    started = true;
   });
   after(async () => {
-    if (started) {
-      await cleanUp?.(handle);
-      for (const kind of deleteAll) kubectl(handle, ['delete', kind, '--all', '--wait=true', '--timeout=60s']);
-      await handle.stop();
-      if (start.agent) killContainers(dataDir);
-    }
-    if (dataDir) removeDataDir(dataDir);
+    if (!started) return;
+    await cleanUp?.(handle);
+    for (const kind of deleteAll) kubectl(handle, ['delete', kind, '--all', '--wait=true', '--timeout=60s']);
+    await handle.stop();
+    if (start.agent) killContainers(handle.dataDir);
+    removeDataDir(handle.dataDir);
   });
   return handle;
 }
