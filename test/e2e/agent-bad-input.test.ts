@@ -4,29 +4,20 @@
  * --container-log-max-size / --container-log-max-files). Real `capstan server` with the agent
  * (compiled dist/ only), real kubectl.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { e2eSkip, kc, kubectl } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 
-const skip = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? (kubectlPath() ? false : 'needs kubectl') : 'needs the compiled server (npm run build)';
+const skip = e2eSkip();
 
 const pod = (name: string, container: Record<string, unknown>) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox', ...container }] } });
 
 describe('node agent: bad input and log flooding', { skip, timeout: 180_000 }, () => {
-  let server: ServerHandle;
-
-  before(async () => {
-    server = await startServer({ agent: true, extraArgs: ['--container-log-max-size', '64Ki', '--container-log-max-files', '2'] });
-  });
-  after(async () => {
-    if (server) {
-      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
-  });
+  const server = suiteServer({ agent: true, extraArgs: ['--container-log-max-size', '64Ki', '--container-log-max-files', '2'], deleteAll: ['pods'] });
 
   const waiting = (name: string, reason: string) =>
     eventually(

@@ -13,10 +13,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
-import { bridgeSkip, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { bridgeSkip, kc, kubectlPath } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 
@@ -43,7 +44,6 @@ const httpGet = (host: string, port: number, path = '/') =>
 const haveRunc = spawnSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).stdout.trim() !== '';
 
 for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod networking (${runtime} runtime)`, { skip: skip || (runtime === 'sandbox' && !haveRunc ? 'the sandbox runtime needs runc' : false), timeout: 180_000 }, () => {
-  let server: ServerHandle;
   const children: ChildProcess[] = [];
   const json = (args: string[]) => JSON.parse(kc(server, [...args, '-o', 'json']));
   const ipamDir = () => join(server.dataDir, 'agent', 'cni', 'networks', 'capstan');
@@ -52,26 +52,19 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
   let netnsBefore: string[] = [];
   let ips: Record<string, string> = {};
 
-  let dataDir = '';
-
-  before(async () => {
+  before(() => {
     netnsBefore = podNetns();
-    server = await startServer({ agent: true, runtime, network: 'bridge', keepDataDir: true });
-    dataDir = server.dataDir;
   });
-  after(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    if (server) {
-      kubectl(server, ['delete', 'deployment', '--all', '--wait=true', '--timeout=60s']);
-      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
-    if (dataDir) {
-      killContainers(dataDir);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-    spawnSync('ip', ['link', 'delete', 'capstan0']);
+  const server = suiteServer({
+    agent: true,
+    runtime,
+    network: 'bridge',
+    cleanUp: () => {
+      for (const c of children) c.kill('SIGKILL');
+    },
+    deleteAll: ['deployment', 'pods'],
   });
+  after(() => spawnSync('ip', ['link', 'delete', 'capstan0']));
 
   test('the node gets a pod CIDR and reports bridge mode', async () => {
     const node = await eventually('a pod CIDR', () => {
@@ -250,8 +243,7 @@ for (const runtime of ['process', 'sandbox'] as const) describe(`bridge pod netw
   });
 
   test('a restarted server keeps the pods, their addresses and their namespaces', async () => {
-    await server.stop();
-    server = await startServer({ agent: true, runtime, network: 'bridge', dataDir, keepDataDir: true });
+    await server.restart();
     await eventually('the pods seen again, ready, at the same addresses', () => {
       const items = json(['get', 'pods', '-l', 'app=web']).items as { metadata: { name: string }; status: { podIP?: string; containerStatuses?: { ready: boolean; restartCount: number }[] } }[];
       const same = items.filter((p) => ips[p.metadata.name] === p.status.podIP && p.status.containerStatuses?.[0]?.ready && p.status.containerStatuses[0].restartCount === 0);

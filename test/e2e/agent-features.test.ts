@@ -11,16 +11,16 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { capstanBin, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { e2eSkip, kc, kubectl } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 
-const skip = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? (kubectlPath() ? false : 'needs kubectl') : 'needs the compiled server (npm run build)';
+const skip = e2eSkip();
 
 type Obj = Record<string, any>;
 
 describe('node agent: admission, GPUs, deadlines, termination messages, hooks', { skip, timeout: 120_000 }, () => {
-  let server: ServerHandle;
-  let dataDir: string;
+  const server = suiteServer({ agent: true, extraArgs: ['--fake-gpus', '2'], cleanUp: (s) => kubectl(s, ['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=30s']) });
   let scratch: string;
 
   const json = (args: string[]): Obj => JSON.parse(kc(server, [...args, '-o', 'json']));
@@ -37,23 +37,13 @@ describe('node agent: admission, GPUs, deadlines, termination messages, hooks', 
   const logLine = (name: string) => eventually(`the env line of ${name}`, () => kubectl(server, ['logs', name]).stdout.split('\n').find((l) => l.startsWith('NVIDIA=')));
 
   before(async () => {
-    server = await startServer({ agent: true, keepDataDir: true, extraArgs: ['--fake-gpus', '2'] });
-    dataDir = server.dataDir;
     scratch = mkdtempSync(join(tmpdir(), 'capstan-hooks-'));
     await eventually('the node advertising 2 GPUs', () => {
       const r = kubectl(server, ['get', 'node', 'capstan-e2e', '-o', 'jsonpath={.status.allocatable.nvidia\\.com/gpu}']);
       return r.code === 0 && r.stdout === '2' ? true : undefined;
     });
   });
-  after(async () => {
-    if (server) {
-      kubectl(server, ['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=30s']);
-      await server.stop();
-    }
-    if (dataDir) {
-      killContainers(dataDir);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+  after(() => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -173,8 +163,7 @@ describe('node agent: admission, GPUs, deadlines, termination messages, hooks', 
   test('a restarted agent keeps the devices its running containers hold', async () => {
     apply(gpuPod('keeper', 1));
     assert.equal(await logLine('keeper'), 'NVIDIA=fake-gpu-0 CUDA=fake-gpu-0');
-    await server.stop();
-    server = await startServer({ agent: true, dataDir, keepDataDir: true, extraArgs: ['--fake-gpus', '2'] });
+    await server.restart();
     apply(gpuPod('second', 1, { nodeName: 'capstan-e2e' }));
     assert.equal(await logLine('second'), 'NVIDIA=fake-gpu-1 CUDA=fake-gpu-1');
     apply(gpuPod('third', 1, { nodeName: 'capstan-e2e' }));

@@ -4,29 +4,20 @@
  * filesystem over the host's, and a container over its memory limit is OOMKilled while a
  * neighbour keeps running. Real `capstan server`, real kubectl.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { e2eSkip, kc } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 import { sandboxUnavailable } from '../../src/agent/runtime/sandbox/probe.js';
 
-const skip = !existsSync(capstanBin) || !existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? 'needs the compiled server (npm run build)' : !kubectlPath() ? 'needs kubectl' : ((await sandboxUnavailable()) ?? false);
+const skip = e2eSkip() || ((await sandboxUnavailable()) ?? false);
 if (skip) console.log(`# skipping sandbox e2e tests: ${skip}`);
 
 describe('node agent with the sandbox runtime', { skip, timeout: 180_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({ agent: true, runtime: 'sandbox', deleteAll: ['pods'] });
   const json = (args: string[]) => JSON.parse(kc(server, [...args, '-o', 'json']));
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'sandbox' });
-  });
-  after(async () => {
-    if (server) {
-      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
-  });
 
   test('the node reports the sandbox runtime', () => {
     const node = json(['get', 'node', 'capstan-e2e']);

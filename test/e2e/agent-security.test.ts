@@ -5,34 +5,25 @@
  * capabilities; runAsNonRoot without a user refused with the kubelet's message. Real `capstan
  * server`, real kubectl.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { readFileSync } from 'node:fs';
+import { e2eSkip, kc, kubectl } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 import { sandboxUnavailable } from '../../src/agent/runtime/sandbox/probe.js';
 
-const skip = !existsSync(capstanBin) || !existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? 'needs the compiled server (npm run build)' : !kubectlPath() ? 'needs kubectl' : ((await sandboxUnavailable()) ?? false);
+const skip = e2eSkip() || ((await sandboxUnavailable()) ?? false);
 if (skip) console.log(`# skipping securityContext e2e tests: ${skip}`);
 
 const capEff = (status: string) => /^CapEff:\s*(\S+)$/m.exec(status)?.[1];
 
 describe('securityContext with the sandbox runtime', { skip, timeout: 180_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({ agent: true, runtime: 'sandbox', cleanUp: (s) => kubectl(s, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s', '--grace-period=0']) });
   const json = (args: string[]) => JSON.parse(kc(server, [...args, '-o', 'json']));
   const apply = (name: string, spec: Record<string, unknown>) => kc(server, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec }) });
   const running = (name: string) => eventually(`${name} Running`, () => (json(['get', 'pod', name]).status?.phase === 'Running' ? true : undefined), 60_000);
   const sleeper = (securityContext?: Record<string, unknown>) => ({ name: 'c', image: 'busybox', command: ['sleep', '600'], ...(securityContext ? { securityContext } : {}) });
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'sandbox' });
-  });
-  after(async () => {
-    if (server) {
-      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s', '--grace-period=0']);
-      await server.stop();
-    }
-  });
 
   test('id shows runAsUser, runAsGroup, fsGroup and supplementalGroups, in the container and in kubectl exec', async () => {
     apply('ids', {

@@ -13,11 +13,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { capstanBin, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { e2eSkip, kc, kubectl, type ServerHandle } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 
 const haveRunc = spawnSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).stdout.trim() !== '';
-const noBuild = !existsSync(capstanBin) || !existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? 'needs the compiled server (npm run build)' : !kubectlPath() ? 'needs kubectl' : false;
+const noBuild = e2eSkip();
 const skipSandbox = noBuild || (process.getuid?.() !== 0 ? 'needs root' : !haveRunc ? 'needs runc' : false);
 
 type Json = Record<string, unknown>;
@@ -36,27 +37,16 @@ function helpers(get: () => ServerHandle) {
 }
 
 describe('pod volumes on the sandbox runtime', { skip: skipSandbox, timeout: 240_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({ agent: true, runtime: 'sandbox', deleteAll: ['pods'] });
   let hostDir: string;
-  let dataDir: string;
   const h = helpers(() => server);
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
-    server = await startServer({ agent: true, runtime: 'sandbox', dataDir, keepDataDir: true });
     hostDir = mkdtempSync(join(tmpdir(), 'capstan-volumes-'));
     writeFileSync(join(hostDir, 'hello'), 'from the host\n');
     mkdirSync(join(hostDir, 'pv'));
   });
-  after(async () => {
-    if (server) {
-      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
-    if (dataDir) {
-      killContainers(dataDir);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+  after(() => {
     if (hostDir) rmSync(hostDir, { recursive: true, force: true });
   });
 
@@ -120,11 +110,10 @@ describe('pod volumes on the sandbox runtime', { skip: skipSandbox, timeout: 240
   });
 
   test('a restarted agent keeps serving the volumes of running pods and removes orphaned ones', async () => {
-    const orphan = join(dataDir, 'agent', 'kubelet', 'pods', 'no-such-pod');
+    const orphan = join(server.dataDir, 'agent', 'kubelet', 'pods', 'no-such-pod');
     mkdirSync(join(orphan, 'volumes', 'kubernetes.io~configmap', 'cfg'), { recursive: true });
     writeFileSync(join(orphan, 'volumes', 'kubernetes.io~configmap', 'cfg', 'k'), 'v');
-    await server.stop();
-    server = await startServer({ agent: true, runtime: 'sandbox', dataDir, keepDataDir: true });
+    await server.restart();
     await h.running('vols');
     kc(server, ['patch', 'configmap', 'app-config', '--type=merge', '-p', JSON.stringify({ data: { a: 'tres' } })]);
     await eventually('the ConfigMap value after the restart', () => (h.exec('vols', 'cat /etc/cfg/dir/a.txt').stdout.trim() === 'tres' ? true : undefined), 30_000, 500);
@@ -134,7 +123,7 @@ describe('pod volumes on the sandbox runtime', { skip: skipSandbox, timeout: 240
 
   test('a deleted pod\'s volumes are unmounted and removed', async () => {
     const uid = h.json(['get', 'pod', 'vols']).metadata.uid;
-    const dir = join(dataDir, 'agent', 'kubelet', 'pods', uid);
+    const dir = join(server.dataDir, 'agent', 'kubelet', 'pods', uid);
     assert.equal(existsSync(join(dir, 'volumes', 'kubernetes.io~empty-dir', 'mem')), true);
     kc(server, ['delete', 'pod', 'vols', '--wait=true', '--timeout=60s']);
     // The agent removes them before it deletes the pod object; under heavy load the API has been
@@ -202,18 +191,8 @@ describe('pod volumes on the sandbox runtime', { skip: skipSandbox, timeout: 240
 });
 
 describe('pod volumes on the process runtime', { skip: noBuild, timeout: 120_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({ agent: true, runtime: 'process', deleteAll: ['pods'] });
   const h = helpers(() => server);
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'process' });
-  });
-  after(async () => {
-    if (server) {
-      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
-  });
 
   test('a container with a volumeMount fails with a message naming the fix', async () => {
     h.apply(pod('mounts', { volumes: [{ name: 'scratch', emptyDir: {} }], containers: [sleeper([{ name: 'scratch', mountPath: '/scratch' }])] }));

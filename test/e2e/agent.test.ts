@@ -6,38 +6,21 @@
  * --previous, -f) reads the CRI log files; an Indexed Job runs real processes to completion; and
  * a restarted server re-adopts running containers instead of restarting them.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { capstanBin, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { e2eSkip, kc, kubectl, kubectlPath, type ServerHandle } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 
-const skip = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? (kubectlPath() ? false : 'needs kubectl') : 'needs the compiled server (npm run build)';
+const skip = e2eSkip();
 
 
 const json = (server: ServerHandle, args: string[]) => JSON.parse(kc(server, [...args, '-o', 'json']));
 
 describe('node agent in capstan server', { skip, timeout: 240_000 }, () => {
-  let server: ServerHandle;
-  let dataDir: string;
-
-  before(async () => {
-    server = await startServer({ agent: true, keepDataDir: true });
-    dataDir = server.dataDir;
-  });
-  after(async () => {
-    // Pods outlive the agent by design: delete them so their processes stop before the server does.
-    if (server) {
-      kubectl(server, ['delete', 'pods,deployments,jobs', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
-    if (dataDir) {
-      killContainers(dataDir);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  const server = suiteServer({ agent: true, deleteAll: ['pods,deployments,jobs'] });
 
   test('the node registers and is Ready with capacity and the process runtime', async () => {
     const node = await eventually('a Ready node', () => {
@@ -125,7 +108,7 @@ describe('node agent in capstan server', { skip, timeout: 240_000 }, () => {
   });
 
   test('a failing liveness probe restarts the container', async () => {
-    const flag = `${dataDir}/alive-flag`;
+    const flag = `${server.dataDir}/alive-flag`;
     kc(server, ['apply', '-f', '-'], {
       input: JSON.stringify({
         apiVersion: 'v1',
@@ -235,8 +218,7 @@ describe('node agent in capstan server', { skip, timeout: 240_000 }, () => {
   test('a restarted server re-adopts running containers', async () => {
     const before = json(server, ['get', 'pods', '-l', 'app=web']).items[0];
     const id = before.status.containerStatuses[0].containerID;
-    await server.stop();
-    server = await startServer({ agent: true, dataDir, keepDataDir: true });
+    await server.restart();
     const after = await eventually('the pod seen again by the agent', () => {
       const p = json(server, ['get', 'pod', before.metadata.name]);
       const cs = p.status?.containerStatuses?.[0];

@@ -6,16 +6,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { e2eSkip, kc, kubectl } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 
-const skip = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? (kubectlPath() ? false : 'needs kubectl') : 'needs the compiled server (npm run build)';
+const skip = e2eSkip();
 
 interface Subset {
   addresses?: { ip: string; targetRef: { name: string } }[];
@@ -28,8 +29,9 @@ interface Slice {
 }
 
 describe('endpoints and endpoint slices', { skip, timeout: 180_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({ agent: true, deleteAll: ['pods'] });
   const flags = mkdtempSync(join(tmpdir(), 'capstan-e2e-ready-'));
+  after(() => rmSync(flags, { recursive: true, force: true }));
 
   const pod = (name: string, port: number) => `apiVersion: v1
 kind: Pod
@@ -53,7 +55,6 @@ spec:
   const names = (subsets: Subset[], field: 'addresses' | 'notReadyAddresses') => subsets.flatMap((s) => (s[field] ?? []).map((a) => a.targetRef.name)).sort();
 
   before(async () => {
-    server = await startServer({ agent: true });
     kc(server, ['apply', '-f', '-'], { input: `${pod('a', 8080)}---\n${pod('b', 9090)}---
 apiVersion: v1
 kind: Service
@@ -70,13 +71,6 @@ spec:
   selector: {app: web}
   ports: [{port: 80, targetPort: 8080}]
 ` });
-  });
-  after(async () => {
-    if (server) {
-      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
-    rmSync(flags, { recursive: true, force: true });
   });
 
   test('running pods that are not ready are listed as not ready, each with its own named port', async () => {

@@ -8,30 +8,34 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { capstanBin, kc, killContainers, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { e2eSkip, kc, kubectl, kubectlPath } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 
-const skip = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? (kubectlPath() ? false : 'needs kubectl') : 'needs the compiled server (npm run build)';
+const skip = e2eSkip();
 const hasScript = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).stdout.trim() !== '';
 
 
 const podSpec = (name: string, command: string[]) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'main', image: 'busybox', command }] } });
 
 describe('kubectl exec, cp, attach and port-forward', { skip, timeout: 120_000 }, () => {
-  let server: ServerHandle;
-  let dataDir: string;
   let work: string;
   const children: ChildProcess[] = [];
   let webPort: number;
+  const server = suiteServer({
+    agent: true,
+    cleanUp: () => {
+      for (const c of children) c.kill('SIGKILL');
+    },
+    deleteAll: ['pods'],
+  });
 
   before(async () => {
-    server = await startServer({ agent: true, keepDataDir: true });
-    dataDir = server.dataDir;
     work = mkdtempSync(join(tmpdir(), 'capstan-exec-'));
     webPort = await freePort();
     const web = `require('http').createServer((q,s)=>s.end('hello '+q.url)).listen(${webPort},'127.0.0.1')`;
@@ -41,23 +45,14 @@ describe('kubectl exec, cp, attach and port-forward', { skip, timeout: 120_000 }
     });
     kc(server, ['wait', '--for=condition=Ready', 'pod/shell', 'pod/web', 'pod/ticker', '--timeout=60s']);
   });
-  after(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    if (server) {
-      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
-    if (dataDir) {
-      killContainers(dataDir);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+  after(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
   /** kubectl on a pseudo-terminal of its own, as a user at a terminal runs it. */
   const onTerminal = (args: string[], input = '') => {
     const quoted = [kubectlPath()!, '--kubeconfig', server.kubeconfig, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const r = spawnSync('script', ['-qec', quoted, '/dev/null'], { input, encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: dataDir } });
+    const r = spawnSync('script', ['-qec', quoted, '/dev/null'], { input, encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: server.dataDir } });
     return { code: r.status ?? -1, stdout: r.stdout ?? '' };
   };
 
@@ -102,7 +97,7 @@ describe('kubectl exec, cp, attach and port-forward', { skip, timeout: 120_000 }
   });
 
   test('attach streams the container’s output as it is written', async () => {
-    const child = spawn(kubectlPath()!, ['--kubeconfig', server.kubeconfig, 'attach', 'ticker'], { env: { ...process.env, HOME: dataDir } });
+    const child = spawn(kubectlPath()!, ['--kubeconfig', server.kubeconfig, 'attach', 'ticker'], { env: { ...process.env, HOME: server.dataDir } });
     children.push(child);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -112,7 +107,7 @@ describe('kubectl exec, cp, attach and port-forward', { skip, timeout: 120_000 }
 
   test('port-forward reaches a port in the pod', async () => {
     const local = await freePort();
-    const child = spawn(kubectlPath()!, ['--kubeconfig', server.kubeconfig, 'port-forward', 'pod/web', `${local}:${webPort}`], { env: { ...process.env, HOME: dataDir } });
+    const child = spawn(kubectlPath()!, ['--kubeconfig', server.kubeconfig, 'port-forward', 'pod/web', `${local}:${webPort}`], { env: { ...process.env, HOME: server.dataDir } });
     children.push(child);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

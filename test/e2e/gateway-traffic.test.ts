@@ -3,15 +3,15 @@
  * splits requests 80/20 between two model versions, a header sends testers to v2, a mirror filter
  * copies requests to a shadow model, and shifting the weights to 0/100 completes the rollout.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { e2eSkip, kc } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 
-const skip = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? (kubectlPath() ? false : 'needs kubectl') : 'needs the compiled server (npm run build)';
+const skip = e2eSkip();
 
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -30,12 +30,11 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
 const model = `let n=0;require('http').createServer((q,s)=>{if(q.url==='/count'){s.end(String(n));return}if(q.url!=='/ready')n++;s.end(process.env.VERSION)}).listen(Number(process.env.PORT))`;
 
 describe('Gateway API traffic', { skip, timeout: 240_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({ agent: true, deleteAll: ['pods'] });
   let gwPort: number;
   const ports: Record<string, number> = {};
 
   before(async () => {
-    server = await startServer({ agent: true });
     gwPort = await freePort();
     let manifests = '';
     for (const v of ['v1', 'v2', 'shadow']) {
@@ -84,12 +83,6 @@ spec:
 `;
     kc(server, ['apply', '-f', '-'], { input: manifests });
     kc(server, ['wait', '--for=condition=Ready', 'pod', '--all', '--timeout=90s']);
-  });
-  after(async () => {
-    if (server) {
-      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
   });
 
   test('the Gateway and route are accepted and programmed', async () => {

@@ -62,8 +62,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     const timer = setTimeout(() => rej(new Error(`server did not become ready:\n${out}`)), 30_000);
     const onExit = (code: number | null) => {
       clearTimeout(timer);
-      // A server that never came up leaves no data dir of ours behind.
-      if (!opts.dataDir && !opts.keepDataDir) removeDataDir(dataDir);
+      // A server that never came up leaves no data dir of ours behind (there is nothing to keep).
+      if (!opts.dataDir) removeDataDir(dataDir);
       rej(new Error(`server exited with ${code}:\n${out}`));
     };
     const check = () => {

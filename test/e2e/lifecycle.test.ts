@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiHttp as apiClient } from '../support/api-http.js';
 import { etcdAvailable, startEtcd } from '../support/etcd-process.js';
-import { kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { kc, kubectl, kubectlPath, startServer } from './harness.js';
 
 const haveKubectl = kubectlPath() !== undefined;
 

@@ -5,15 +5,16 @@
  * metrics.k8s.io API serves them to the real `kubectl top pod`, `kubectl top node` and
  * `kubectl get --raw`; nodes/proxy reaches the agent's /pods, /configz and /metrics/cadvisor.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { e2eSkip, kc, kubectl } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 
-const skip = existsSync(capstanBin) && existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? (kubectlPath() ? false : 'needs kubectl') : 'needs the compiled server (npm run build)';
+const skip = e2eSkip();
 
 /** Millicores from a kubectl quantity (`998m`, `1`, `12345n`). */
 function milli(q: string): number {
@@ -44,16 +45,7 @@ function agentGet(port: number, path: string, cert?: { cert: string; key: string
 }
 
 describe('resource metrics', { skip, timeout: 180_000 }, () => {
-  let server: ServerHandle;
-
-  before(async () => {
-    server = await startServer({ agent: true });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-    await server.stop();
-  });
+  const server = suiteServer({ agent: true, deleteAll: ['pods'] });
 
   test('kubectl top and the metrics API show a CPU burner and a memory holder', async () => {
     await eventually('a Ready node', () => (kubectl(server, ['get', 'node', 'capstan-e2e', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).stdout === 'True' ? true : undefined), 60_000, 200);

@@ -14,13 +14,14 @@
  * The node's address is the machine's own first non-loopback IPv4 (traffic to it stays on the
  * machine); without one the NodePort is checked on 127.0.0.1 only.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { bridgeSkip, kc, killContainers, kubectl, startServer, type ServerHandle } from './harness.js';
+import { bridgeSkip, kc, kubectl } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
 
 const nftSkip = spawnSync('nft', ['--version']).status !== 0 ? 'needs nft (Debian package nftables)' : false;
@@ -57,28 +58,12 @@ const httpGet = (host: string, port: number) =>
 const nftTable = () => spawnSync('nft', ['list', 'table', 'ip', 'capstan-proxy'], { encoding: 'utf8' });
 
 describe('nftables service proxy (bridge network)', { skip, timeout: 180_000 }, () => {
-  let server: ServerHandle;
-  let dataDir = '';
+  const server = suiteServer({ agent: true, network: 'bridge', extraArgs: ['--proxy-mode', 'nftables', ...(nodeIP ? ['--node-ip', nodeIP] : [])], deleteAll: ['deployment'] });
+  after(() => spawnSync('ip', ['link', 'delete', 'capstan0']));
   let names: string[] = [];
   let clusterIP = '';
   let nodePort = 0;
   const json = (args: string[]) => JSON.parse(kc(server, [...args, '-o', 'json']));
-
-  before(async () => {
-    server = await startServer({ agent: true, network: 'bridge', keepDataDir: true, extraArgs: ['--proxy-mode', 'nftables', ...(nodeIP ? ['--node-ip', nodeIP] : [])] });
-    dataDir = server.dataDir;
-  });
-  after(async () => {
-    if (server) {
-      kubectl(server, ['delete', 'deployment', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
-    if (dataDir) {
-      killContainers(dataDir);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-    spawnSync('ip', ['link', 'delete', 'capstan0']);
-  });
 
   test('a 2-replica Deployment is reached by ClusterIP from the host and from a pod, through the kernel', async () => {
     kc(server, ['apply', '-f', '-'], {

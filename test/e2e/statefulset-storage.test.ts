@@ -4,15 +4,14 @@
  * selects the node, the provisioner makes a volume there, and what a replica wrote survives the
  * deletion and re-creation of its pod.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { capstanBin, kc, kubectl, kubectlPath, startServer, type ServerHandle } from './harness.js';
+import { e2eSkip, kc, kubectl } from './harness.js';
+import { suiteServer } from './suite-server.js';
 import { sandboxUnavailable } from '../../src/agent/runtime/sandbox/probe.js';
 import { eventually } from '../support/eventually.js';
 
-const noBuild = !existsSync(capstanBin) || !existsSync(new URL('../../src/cli/main.js', import.meta.url)) ? 'needs the compiled server (npm run build)' : !kubectlPath() ? 'needs kubectl' : false;
-const skip = noBuild || ((await sandboxUnavailable()) ?? false);
+const skip = e2eSkip() || ((await sandboxUnavailable()) ?? false);
 if (skip) console.log(`# skipping StatefulSet storage e2e: ${skip}`);
 
 const statefulSet = `apiVersion: apps/v1
@@ -39,18 +38,7 @@ spec:
 `;
 
 describe('StatefulSet storage on the default local-path class', { skip, timeout: 240_000 }, () => {
-  let server: ServerHandle;
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'sandbox' });
-  });
-  after(async () => {
-    if (server) {
-      kubectl(server, ['delete', 'statefulset', 'store', '--wait=true', '--timeout=60s']);
-      kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-      await server.stop();
-    }
-  });
+  const server = suiteServer({ agent: true, runtime: 'sandbox', cleanUp: (s) => kubectl(s, ['delete', 'statefulset', 'store', '--wait=true', '--timeout=60s']), deleteAll: ['pods'] });
 
   const idOf = (pod: string) => {
     const r = kubectl(server, ['exec', pod, '--', 'cat', '/data/id']);

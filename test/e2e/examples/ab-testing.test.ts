@@ -7,11 +7,12 @@
  * has it (no port of the pods can clash with another test's); host networking otherwise, which
  * the example supports because each track listens on its own port.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { bridgeSkip, e2eSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { bridgeSkip, e2eSkip, kc, kubectl } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, examplesDir, httpRequest } from './support.js';
 
@@ -28,6 +29,13 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** Why the example's ports cannot be had on this machine now, or false. */
+async function portsInUse(): Promise<string | false> {
+  let busy: string | false = false;
+  for (const p of network === 'host' ? [8000, 8081, 8082, 8083] : [8000]) if (!(await portFree(p))) busy = `port ${p} is in use on this machine`;
+  return busy;
+}
+
 /** The version each answer names (or `status N` for a failed one). */
 async function versions(n: number, headers: Record<string, string> = {}): Promise<string[]> {
   const out: string[] = [];
@@ -41,8 +49,13 @@ async function versions(n: number, headers: Record<string, string> = {}): Promis
 const count = (xs: string[]): Record<string, number> => xs.reduce<Record<string, number>>((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {});
 
 describe('examples/08-ab-testing', { skip: e2eSkip(), timeout: 300_000 }, () => {
-  let server: ServerHandle;
-  let skipAll: string | false = false;
+  const server = suiteServer({
+    agent: true,
+    runtime: 'process',
+    network,
+    unavailable: portsInUse,
+    cleanUp: (s) => kubectl(s, ['delete', '-k', join(examplesDir, '08-ab-testing'), '--wait=true', '--timeout=60s']),
+  });
 
   /** The shadow model's count of answered /predict requests, from its /metrics through the API server. */
   const shadowPredictions = (): number => {
@@ -51,20 +64,8 @@ describe('examples/08-ab-testing', { skip: e2eSkip(), timeout: 300_000 }, () => 
     return m ? Number(m[1]) : 0;
   };
 
-  before(async () => {
-    const ports = network === 'host' ? [8000, 8081, 8082, 8083] : [8000];
-    for (const p of ports) if (!(await portFree(p))) skipAll = `port ${p} is in use on this machine`;
-    if (skipAll) return;
-    server = await startServer({ agent: true, runtime: 'process', network });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', '-k', join(examplesDir, '08-ab-testing'), '--wait=true', '--timeout=60s']);
-    await server.stop();
-  });
-
   test('the three tracks serve behind an accepted, programmed Gateway', async (t) => {
-    if (skipAll) return t.skip(skipAll);
+    if (server.skipped) return t.skip(server.skipped);
     applyExample(server, '08-ab-testing');
     kc(server, ['wait', '--for=condition=Available', 'deployment/ml-model-v1', 'deployment/ml-model-v2', 'deployment/ml-model-shadow', '--timeout=120s']);
     await eventually('the Gateway Programmed', () => (kc(server, ['get', 'gateway', 'ml-gateway', '-o', 'jsonpath={.status.conditions[?(@.type=="Programmed")].status}']) === 'True' ? true : undefined));
@@ -74,7 +75,7 @@ describe('examples/08-ab-testing', { skip: e2eSkip(), timeout: 300_000 }, () => 
   });
 
   test('90/10 weights: v1 answers 86-94 % of 1,000 requests, and the shadow sees every one', async (t) => {
-    if (skipAll) return t.skip(skipAll);
+    if (server.skipped) return t.skip(server.skipped);
     const shadowBefore = shadowPredictions();
     const got = count(await versions(1000));
     assert.equal((got.v1 ?? 0) + (got.v2 ?? 0), 1000, JSON.stringify(got));
@@ -89,12 +90,12 @@ describe('examples/08-ab-testing', { skip: e2eSkip(), timeout: 300_000 }, () => 
   });
 
   test('the header x-model-version: v2 sends every tester to v2', async (t) => {
-    if (skipAll) return t.skip(skipAll);
+    if (server.skipped) return t.skip(server.skipped);
     assert.deepEqual(count(await versions(100, { 'x-model-version': 'v2' })), { v2: 100 });
   });
 
   test('common mistake: a backendRef to a missing Service is BackendNotFound and answers 500', async (t) => {
-    if (skipAll) return t.skip(skipAll);
+    if (server.skipped) return t.skip(server.skipped);
     kc(server, ['apply', '-f', join(examplesDir, '08-ab-testing', 'mistakes', 'wrong-backend.yaml')]);
     const resolved = await eventually('ResolvedRefs=False', () => {
       const c = kc(server, ['get', 'httproute', 'ml-model', '-o', 'jsonpath={.status.parents[0].conditions[?(@.type=="ResolvedRefs")]}']);
@@ -115,7 +116,7 @@ describe('examples/08-ab-testing', { skip: e2eSkip(), timeout: 300_000 }, () => 
   });
 
   test('patching the weights to 0/100 completes the rollout', async (t) => {
-    if (skipAll) return t.skip(skipAll);
+    if (server.skipped) return t.skip(server.skipped);
     kc(server, ['patch', 'httproute', 'ml-model', '--type=json', '-p', '[{"op":"replace","path":"/spec/rules/1/backendRefs/0/weight","value":0},{"op":"replace","path":"/spec/rules/1/backendRefs/1/weight","value":100}]']);
     await eventually('all traffic on v2', async () => {
       const got = count(await versions(20));

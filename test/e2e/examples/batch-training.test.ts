@@ -6,7 +6,7 @@
  * CronJob one, which runs in this process on a FakeClock set just before 02:00. Sandbox runtime
  * (the PVC), host network.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import { sandboxUnavailable } from '../../../src/agent/runtime/sandbox/probe.js';
@@ -17,23 +17,15 @@ import { CronJobController, cronJobsResource } from '../../../src/controllers/cr
 import { FakeEventRecorder } from '../../../src/controllers/events.js';
 import { jobsResource } from '../../../src/controllers/job/job-controller.js';
 import { createLogger } from '../../../src/util/logger.js';
-import { e2eSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { e2eSkip, kc, kubectl } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, examplesDir, kjson } from './support.js';
 
 const skip = e2eSkip() || ((await sandboxUnavailable()) ?? false);
 
 describe('examples/06-batch-training', { skip, timeout: 300_000 }, () => {
-  let server: ServerHandle;
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'sandbox', extraArgs: ['--controllers', '*,-cronjob'] });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', 'jobs,cronjobs', '--all', '--wait=true', '--timeout=60s']);
-    await server.stop();
-  });
+  const server = suiteServer({ agent: true, runtime: 'sandbox', extraArgs: ['--controllers', '*,-cronjob'], deleteAll: ['jobs,cronjobs'] });
 
   test('the Indexed Job completes all shards; a failure is counted, a preemption is not; retries resume', async () => {
     applyExample(server, '06-batch-training');

@@ -4,10 +4,11 @@
  * running pod's files without a restart (the variable keeps its start value, as upstream), and
  * the missing-Secret mistake. Sandbox runtime (volumes), host network.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sandboxUnavailable } from '../../../src/agent/runtime/sandbox/probe.js';
-import { e2eSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { e2eSkip, kc } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, applyFile, httpRequest, kjson } from './support.js';
 
@@ -15,18 +16,8 @@ const skip = e2eSkip() || ((await sandboxUnavailable()) ?? false);
 const features = '{"features":[1,0.5,2,0.1]}'; // score 0.6921 with model v1
 
 describe('examples/10-config-secrets', { skip, timeout: 240_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({ agent: true, runtime: 'sandbox', deleteAll: ['deployment', 'pod'] });
   let base = '';
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'sandbox' });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', 'deployment', '--all', '--wait=true', '--timeout=60s']);
-    kubectl(server, ['delete', 'pod', '--all', '--wait=true', '--timeout=60s']);
-    await server.stop();
-  });
 
   test('the server reads its hyper-parameters from the ConfigMap and demands the key from the Secret', async () => {
     applyExample(server, '10-config-secrets');

@@ -6,27 +6,19 @@
  * networking too, but there the pod takes the machine's port 8080, which a test running beside
  * this one may hold: bridge networking gives the pod a port of its own.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerStatus, Event, Pod } from 'kubernetes-types/core/v1.js';
-import { bridgeSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { bridgeSkip, kc } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, httpRequest, kjson } from './support.js';
 
 const skip = bridgeSkip();
 
 describe('examples/01-crash-recovery', { skip, timeout: 300_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({ agent: true, runtime: 'process', network: 'bridge', deleteAll: ['deployment'] });
   let base = '';
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'process', network: 'bridge' });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', 'deployment', '--all', '--wait=true', '--timeout=60s']);
-    await server.stop();
-  });
 
   /** The live (not terminating) pods of the Deployment. */
   const pods = (): Pod[] => (kjson(server, ['get', 'pods', '-l', 'app=ml-model']).items as Pod[]).filter((p) => !p.metadata?.deletionTimestamp);

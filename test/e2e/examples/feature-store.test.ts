@@ -5,11 +5,12 @@
  * another pod; and the common mistake (a StorageClass that does not exist). Sandbox runtime (for
  * volumes) and bridge networking (pods get their own IPs and the cluster DNS); skipped otherwise.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { sandboxUnavailable } from '../../../src/agent/runtime/sandbox/probe.js';
-import { bridgeSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { bridgeSkip, kc, kubectl } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, examplesDir, httpRequest } from './support.js';
 
@@ -17,18 +18,7 @@ const skip = bridgeSkip() || ((await sandboxUnavailable()) ?? false);
 if (skip) console.log(`# skipping examples/09-feature-store: ${skip}`);
 
 describe('examples/09-feature-store', { skip, timeout: 300_000 }, () => {
-  let server: ServerHandle;
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'sandbox', network: 'bridge' });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', 'statefulset', '--all', '--wait=true', '--timeout=60s']);
-    kubectl(server, ['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
-    kubectl(server, ['delete', 'pvc', '--all', '--wait=true', '--timeout=60s']);
-    await server.stop();
-  });
+  const server = suiteServer({ agent: true, runtime: 'sandbox', network: 'bridge', deleteAll: ['statefulset', 'pods', 'pvc'] });
 
   const podIP = (name: string) => kc(server, ['get', 'pod', name, '-o', 'jsonpath={.status.podIP}']);
   const nodeEval = (pod: string, script: string) => kc(server, ['exec', pod, '--', 'node', '-e', script]).trim();

@@ -4,10 +4,11 @@
  * a third waits Pending with the scheduler's `Insufficient nvidia.com/gpu`, and the `serving-high`
  * model server preempts a `training-low` pod and runs.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { e2eSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { e2eSkip, kc, kubectl, type ServerHandle } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, examplesDir, kjson } from './support.js';
 
@@ -23,16 +24,15 @@ function devicesOf(server: ServerHandle, job: string): string[] {
 }
 
 describe('examples/07-gpus', { skip, timeout: 180_000 }, () => {
-  let server: ServerHandle;
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'process', network: 'host', extraArgs: ['--fake-gpus', '4'] });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', 'deployment,job', '--all', '--wait=true', '--timeout=60s']);
-    kubectl(server, ['delete', 'pods', '--all', '--grace-period=0', '--force', '--wait=true', '--timeout=60s']);
-    await server.stop();
+  const server = suiteServer({
+    agent: true,
+    runtime: 'process',
+    network: 'host',
+    extraArgs: ['--fake-gpus', '4'],
+    cleanUp: (s) => {
+      kubectl(s, ['delete', 'deployment,job', '--all', '--wait=true', '--timeout=60s']);
+      kubectl(s, ['delete', 'pods', '--all', '--grace-period=0', '--force', '--wait=true', '--timeout=60s']);
+    },
   });
 
   test('each training Job gets two distinct GPUs', async () => {

@@ -5,10 +5,11 @@
  * pods are evicted and recreated elsewhere), restarted, and `kubectl drain` empties a node within
  * the PodDisruptionBudget. The grace periods are shorter than the README's, the Leases too.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { capstanBin, e2eSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { capstanBin, e2eSkip, kc, kubectl } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, kjson } from './support.js';
 
@@ -28,8 +29,13 @@ interface NodeJson {
 const ready = (o: { status: { conditions?: { type: string; status: string }[] } }) => o.status.conditions?.find((c) => c.type === 'Ready')?.status;
 
 describe('examples/05-many-nodes', { skip, timeout: 240_000 }, () => {
-  let server: ServerHandle;
   const sims = new Map<string, ChildProcess>();
+  const server = suiteServer({
+    extraArgs: ['--node-monitor-grace-period', '3s', '--default-toleration-seconds', '2'],
+    cleanUp: async () => {
+      for (const name of [...sims.keys()]) await stopSim(name);
+    },
+  });
 
   /** `capstan sim` as its own process, as a user starts it. */
   function startSim(name: string, args: string[]): void {
@@ -58,17 +64,12 @@ describe('examples/05-many-nodes', { skip, timeout: 240_000 }, () => {
   }, 60_000, 500);
 
   before(async () => {
-    server = await startServer({ extraArgs: ['--node-monitor-grace-period', '3s', '--default-toleration-seconds', '2'] });
     startSim('main', ['--nodes', '3']);
     startSim('spot', ['--nodes', '1', '--first-index', '3']);
     await eventually('four Ready nodes', () => {
       const nodes = kjson<{ items: NodeJson[] }>(server, ['get', 'nodes']).items;
       return nodes.length === 4 && nodes.every((n) => ready(n) === 'True' && !n.spec.taints?.length) ? true : undefined;
     }, 30_000, 500);
-  });
-  after(async () => {
-    for (const name of [...sims.keys()]) await stopSim(name);
-    await server?.stop();
   });
 
   test('eight replicas spread two to a node', async () => {

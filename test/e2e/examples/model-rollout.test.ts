@@ -3,26 +3,18 @@
  * `kubectl apply -k examples/03-model-rollout`, then `-k .../v2` under a steady request stream,
  * then `kubectl rollout undo`. Bridge networking, so the three replicas share port 8080 on one node.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bridgeSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { bridgeSkip, kc, kubectl } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, httpRequest, kjson, requestStream } from './support.js';
 
 const skip = bridgeSkip();
 
 describe('examples/03-model-rollout', { skip, timeout: 300_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({ agent: true, runtime: 'process', network: 'bridge', deleteAll: ['deployment'] });
   let url = '';
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'process', network: 'bridge' });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', 'deployment', '--all', '--wait=true', '--timeout=60s']);
-    await server.stop();
-  });
 
   test('model v1 serves behind the Service', async () => {
     applyExample(server, '03-model-rollout');

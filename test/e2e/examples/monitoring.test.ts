@@ -6,12 +6,13 @@
  * from the common mistake (a readiness probe on the wrong path), and the scrape configuration's
  * jobs. Prometheus itself is not run. Bridge networking where the machine has it, host otherwise.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { bridgeSkip, e2eSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { bridgeSkip, e2eSkip, kc, kubectl } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, examplesDir, kjson } from './support.js';
 
@@ -35,16 +36,14 @@ function promText(text: string): Set<string> {
 }
 
 describe('examples/11-monitoring', { skip: e2eSkip(), timeout: 300_000 }, () => {
-  let server: ServerHandle;
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'process', network });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', '-f', join(examplesDir, '11-monitoring', 'mistakes', 'wrong-probe.yaml'), '--ignore-not-found', '--wait=true', '--timeout=60s']);
-    kubectl(server, ['delete', '-k', join(examplesDir, '11-monitoring'), '--wait=true', '--timeout=60s']);
-    await server.stop();
+  const server = suiteServer({
+    agent: true,
+    runtime: 'process',
+    network,
+    cleanUp: (s) => {
+      kubectl(s, ['delete', '-f', join(examplesDir, '11-monitoring', 'mistakes', 'wrong-probe.yaml'), '--ignore-not-found', '--wait=true', '--timeout=60s']);
+      kubectl(s, ['delete', '-k', join(examplesDir, '11-monitoring'), '--wait=true', '--timeout=60s']);
+    },
   });
 
   test('the model server runs, annotated for Prometheus', () => {

@@ -5,10 +5,11 @@
  * defaults a pod without resources; a pod over the quota and one over the LimitRange maximum are
  * refused with upstream's messages.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sandboxUnavailable } from '../../../src/agent/runtime/sandbox/probe.js';
-import { e2eSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { e2eSkip, kc, kubectl } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, examplesDir, httpRequest, kjson, requestStream } from './support.js';
 import { join } from 'node:path';
@@ -17,17 +18,8 @@ const skip = e2eSkip() || ((await sandboxUnavailable()) ?? false);
 const ns = ['-n', 'ml-team'];
 
 describe('examples/04-resource-limits', { skip, timeout: 240_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({ agent: true, runtime: 'sandbox', network: 'host', cleanUp: (s) => kubectl(s, ['delete', 'namespace', 'ml-team', '--wait=true', '--timeout=60s']) });
   let url = '';
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'sandbox', network: 'host' });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', 'namespace', 'ml-team', '--wait=true', '--timeout=60s']);
-    await server.stop();
-  });
 
   /** The runaway trainer's terminated state, once its pod has one. */
   const trainerTerminated = () =>

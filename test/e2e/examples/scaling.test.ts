@@ -4,13 +4,14 @@
  * hpa.yaml scaling out under load-generator.yaml and back in once it is gone, the common mistake
  * (no CPU request) with the HPA's exact message, and 50 replicas spread over 5 simulated nodes.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Event, Pod } from 'kubernetes-types/core/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
-import { bridgeSkip, capstanBin, e2eSkip, kc, kubectl, startServer, type ServerHandle } from '../harness.js';
+import { bridgeSkip, capstanBin, e2eSkip, kc, kubectl } from '../harness.js';
+import { suiteServer } from '../suite-server.js';
 import { eventually } from '../../support/eventually.js';
 import { applyExample, applyFile, examplesDir, httpRequest, kjson, requestStream } from './support.js';
 
@@ -18,19 +19,17 @@ import { applyExample, applyFile, examplesDir, httpRequest, kjson, requestStream
 const poll = <T>(what: string, fn: () => T | undefined, timeoutMs = 60_000) => eventually(what, fn, timeoutMs, 1000);
 
 describe('examples/02-scaling', { skip: bridgeSkip(), timeout: 600_000 }, () => {
-  let server: ServerHandle;
+  const server = suiteServer({
+    agent: true,
+    runtime: 'process',
+    network: 'bridge',
+    cleanUp: async (s) => {
+      kubectl(s, ['delete', 'hpa', '--all']);
+      kubectl(s, ['delete', 'deployment', '--all', '--wait=true', '--timeout=60s']);
+      await poll('every pod gone', () => (kjson(s, ['get', 'pods']).items.length === 0 ? true : undefined)).catch(() => undefined);
+    },
+  });
   let url = '';
-
-  before(async () => {
-    server = await startServer({ agent: true, runtime: 'process', network: 'bridge' });
-  });
-  after(async () => {
-    if (!server) return;
-    kubectl(server, ['delete', 'hpa', '--all']);
-    kubectl(server, ['delete', 'deployment', '--all', '--wait=true', '--timeout=60s']);
-    await poll('every pod gone', () => (kjson(server, ['get', 'pods']).items.length === 0 ? true : undefined)).catch(() => undefined);
-    await server.stop();
-  });
 
   const deploymentReplicas = (): number => kjson(server, ['get', 'deployment', 'ml-model']).spec.replicas as number;
   const hpaEvents = (): Event[] => kjson(server, ['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=ml-model']).items as Event[];
@@ -91,26 +90,25 @@ describe('examples/02-scaling', { skip: bridgeSkip(), timeout: 600_000 }, () => 
 });
 
 describe('examples/02-scaling/sim', { skip: e2eSkip(), timeout: 120_000 }, () => {
-  let server: ServerHandle;
   let sim: ChildProcess | undefined;
   let simOut = '';
+  const server = suiteServer({
+    cleanUp: async () => {
+      if (sim && sim.exitCode === null) {
+        const exited = new Promise((r) => sim!.once('exit', r));
+        sim.kill('SIGTERM');
+        const timer = setTimeout(() => sim!.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  });
 
   before(async () => {
-    server = await startServer();
     sim = spawn(process.execPath, [capstanBin, 'sim', '--kubeconfig', server.kubeconfig, '--nodes', '5', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
     sim.stdout!.on('data', (d: Buffer) => (simOut += d.toString()));
     sim.stderr!.on('data', (d: Buffer) => (simOut += d.toString()));
     await eventually('the simulated nodes', () => (/5 simulated nodes are running/.test(simOut) ? true : undefined), 30_000);
-  });
-  after(async () => {
-    if (sim && sim.exitCode === null) {
-      const exited = new Promise((r) => sim!.once('exit', r));
-      sim.kill('SIGTERM');
-      const timer = setTimeout(() => sim!.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await server?.stop();
   });
 
   test('50 replicas land on the 5 simulated nodes, spread over all of them', async () => {
