@@ -14,32 +14,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { get } from 'node:http';
 import { join } from 'node:path';
 import { bridgeSkip, kc, kubectlPath } from './harness.js';
 import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
+import { httpGet } from '../support/http-get.js';
 import { freePort } from '../support/free-port.js';
 
 const skip = bridgeSkip();
 const PORT = 8080;
 // Answers with the pod's name; /ready is what the readiness probe asks for.
 const SERVER_JS = `require('http').createServer((q, s) => s.end(q.url === '/ready' ? 'ok' : process.env.HOSTNAME)).listen(${PORT})`;
-
-const httpGet = (host: string, port: number, path = '/') =>
-  new Promise<string>((resolve, reject) => {
-    // A new connection each time (no keep-alive), so that the service proxy picks an endpoint for each.
-    get({ host, port, path, timeout: 5000, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .on('timeout', function (this: { destroy(e: Error): void }) {
-        this.destroy(new Error('timeout'));
-      });
-  });
-
 
 const haveRunc = spawnSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).stdout.trim() !== '';
 

@@ -10,27 +10,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { get } from 'node:http';
 import { e2eSkip, kc, kubectl, startServer, type ServerHandle } from './harness.js';
 import { eventually } from '../support/eventually.js';
+import { httpGet } from '../support/http-get.js';
 
 const skip = e2eSkip() || (process.getuid?.() !== 0 ? 'nftables mode needs root' : spawnSync('nft', ['--version']).status !== 0 ? 'needs nft (Debian package nftables)' : false);
 /** The pod's port on the host's network: a random one, so concurrent test servers do not collide. */
 const PORT = 20000 + Math.floor(Math.random() * 10000);
 const SERVER_JS = `require('http').createServer((q, s) => s.end(q.url === '/ready' ? 'ok' : process.env.POD_NAME)).listen(${PORT})`;
-
-const httpGet = (host: string, port: number) =>
-  new Promise<string>((resolve, reject) => {
-    get({ host, port, path: '/', timeout: 5000, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .on('timeout', function (this: { destroy(e: Error): void }) {
-        this.destroy(new Error('timeout'));
-      });
-  });
 
 /** The `address . protocol . port` keys of one of the table's verdict maps, from `nft -j`. */
 function mapKeys(map: string): string[] | undefined {

@@ -18,11 +18,11 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { bridgeSkip, kc, kubectl } from './harness.js';
 import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
+import { httpGet } from '../support/http-get.js';
 
 const nftSkip = spawnSync('nft', ['--version']).status !== 0 ? 'needs nft (Debian package nftables)' : false;
 const skip = bridgeSkip() || nftSkip;
@@ -41,19 +41,6 @@ const brNetfilter = (() => {
 const nodeIP = Object.values(networkInterfaces())
   .flat()
   .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-
-const httpGet = (host: string, port: number) =>
-  new Promise<string>((resolve, reject) => {
-    get({ host, port, path: '/', timeout: 5000, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .on('timeout', function (this: { destroy(e: Error): void }) {
-        this.destroy(new Error('timeout'));
-      });
-  });
 
 const nftTable = () => spawnSync('nft', ['list', 'table', 'ip', 'capstan-proxy'], { encoding: 'utf8' });
 
