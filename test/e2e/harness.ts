@@ -140,7 +140,10 @@ function deleteNetworkNamespaces(dataDir: string): void {
       try {
         const rec = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { network?: { netnsPath?: string } };
         const ns = rec.network?.netnsPath;
-        if (ns && existsSync(ns)) spawnSync('ip', ['netns', 'delete', ns.split('/').pop()!]);
+        const name = ns?.split('/').pop();
+        if (ns && existsSync(ns)) spawnSync('ip', ['netns', 'delete', name!]);
+        // The process runtime's per-pod hosts and resolv.conf, which iproute2 mounts into the namespace.
+        if (name) rmSync(join('/etc/netns', name), { recursive: true, force: true });
       } catch {
         // unreadable: nothing to clean
       }

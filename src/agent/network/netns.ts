@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -45,8 +45,12 @@ export async function ensureNetns(name: string): Promise<string> {
   return p;
 }
 
-/** Removes the namespace; a missing one is fine. */
+/**
+ * Removes the namespace, and the files iproute2 mounts into it from /etc/netns/<name>/ (the process
+ * runtime's per-pod hosts and resolv.conf), which `ip netns delete` leaves; a missing one is fine.
+ */
 export async function deleteNetns(name: string): Promise<void> {
+  if (/^[\w.-]+$/.test(name) && name !== '.' && name !== '..') await rm(path.join('/etc/netns', name), { recursive: true, force: true });
   if (!(await exists(netnsPath(name)))) return;
   try {
     await run('ip', ['netns', 'delete', name]);
