@@ -15,10 +15,10 @@ import { applyExample, examplesDir, kjson } from './support.js';
 const skip = e2eSkip();
 const insufficient = '0/1 nodes are available: 1 Insufficient nvidia.com/gpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.';
 
-/** The devices a trainer logged (its GPU_CHECK line). */
+/** The devices a trainer logged (its GPU_CHECK line); none while its container has not started. */
 function devicesOf(server: ServerHandle, job: string): string[] {
-  const line = kc(server, ['logs', `job/${job}`])
-    .split('\n')
+  const line = kubectl(server, ['logs', `job/${job}`])
+    .stdout.split('\n')
     .find((l) => l.includes('"devices"'));
   return line ? (JSON.parse(line).NVIDIA_VISIBLE_DEVICES as string).split(',') : [];
 }
