@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { bridgeSkip, kc, kubectlPath } from './harness.js';
 import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
-import { httpGet } from '../support/http-get.js';
+import { httpGet } from '../support/http-request.js';
 import { freePort } from '../support/free-port.js';
 
 const skip = bridgeSkip();

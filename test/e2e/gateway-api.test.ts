@@ -22,20 +22,22 @@ spec:
     protocol: HTTP
 `;
 
-const route = (name: string, backend: string) => `apiVersion: gateway.networking.k8s.io/v1
+const headerMatch = `    - headers:
+      - name: x-model-version
+        value: v2
+`;
+
+const route = (name: string, backend: string, hostname = 'models.example.com', match = headerMatch) => `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
   name: ${name}
 spec:
   parentRefs:
   - name: web
-  hostnames: [models.example.com]
+  hostnames: [${hostname}]
   rules:
   - matches:
-    - headers:
-      - name: x-model-version
-        value: v2
-    backendRefs:
+${match}    backendRefs:
     - name: ${backend}
       port: 8080
 `;
@@ -156,21 +158,7 @@ spec:
 
   test('a route whose match duplicates an older route’s stays Accepted, with a Shadowed condition and a Conflict event', async () => {
     // Named so that the first one wins whether or not they are created in the same second.
-    const shadow = (name: string) => `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: ${name}
-spec:
-  parentRefs:
-  - name: web
-  hostnames: [shadow.example.com]
-  rules:
-  - matches:
-    - path: {type: PathPrefix, value: /api}
-    backendRefs:
-    - name: model-v2
-      port: 8080
-`;
+    const shadow = (name: string) => route(name, 'model-v2', 'shadow.example.com', '    - path: {type: PathPrefix, value: /api}\n');
     kc(server, ['apply', '-f', '-'], { input: shadow('a-first') });
     kc(server, ['apply', '-f', '-'], { input: shadow('b-second') });
     const parent = '.status.parents[0]';

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { e2eSkip, kc, kubectl, startServer, type ServerHandle } from './harness.js';
 import { eventually } from '../support/eventually.js';
-import { httpGet } from '../support/http-get.js';
+import { httpGet } from '../support/http-request.js';
 
 const skip = e2eSkip() || (process.getuid?.() !== 0 ? 'nftables mode needs root' : spawnSync('nft', ['--version']).status !== 0 ? 'needs nft (Debian package nftables)' : false);
 /** The pod's port on the host's network: a random one, so concurrent test servers do not collide. */

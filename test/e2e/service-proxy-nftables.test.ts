@@ -22,7 +22,7 @@ import { networkInterfaces } from 'node:os';
 import { bridgeSkip, kc, kubectl } from './harness.js';
 import { suiteServer } from './suite-server.js';
 import { eventually } from '../support/eventually.js';
-import { httpGet } from '../support/http-get.js';
+import { httpGet } from '../support/http-request.js';
 
 const nftSkip = spawnSync('nft', ['--version']).status !== 0 ? 'needs nft (Debian package nftables)' : false;
 const skip = bridgeSkip() || nftSkip;

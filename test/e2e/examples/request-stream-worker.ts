@@ -4,7 +4,7 @@
  * told to stop; then it posts the final counts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { httpRequest } from './http-request.js';
+import { httpRequest } from '../../support/http-request.js';
 import type { StreamResult } from './support.js';
 
 const { url, gapMs } = workerData as { url: string; gapMs: number };

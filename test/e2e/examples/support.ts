@@ -25,7 +25,7 @@ export function kjson<T = any>(server: ServerHandle, args: string[]): T {
   return JSON.parse(kc(server, [...args, '-o', 'json'])) as T;
 }
 
-export { httpRequest, type HttpAnswer } from './http-request.js';
+export { httpRequest, type HttpAnswer } from '../../support/http-request.js';
 
 export interface StreamResult {
   ok: number;

@@ -1,4 +1,7 @@
-/** One HTTP request on a new connection, for the examples' tests and their request-stream worker. */
+/**
+ * One HTTP request on a new connection (no keep-alive, so a service proxy picks an endpoint for
+ * each), with a timeout: for the e2e tests and the examples' request-stream worker.
+ */
 import { request } from 'node:http';
 
 export interface HttpAnswer {
@@ -21,4 +24,9 @@ export function httpRequest(url: string, opts: { method?: string; body?: string;
     req.on('error', reject);
     req.end(opts.body);
   });
+}
+
+/** A GET of http://host:port/path on a new connection; resolves with the body. */
+export async function httpGet(host: string, port: number, path = '/'): Promise<string> {
+  return (await httpRequest(`http://${host}:${port}${path}`)).body;
 }
